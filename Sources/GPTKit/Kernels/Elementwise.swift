@@ -1,0 +1,78 @@
+// Chapter 00 introduces this file: element-wise operations and reductions.
+
+/// Element-wise operations (the residual connection is `add`) and reductions.
+/// Reductions add in `Double` over a fixed partition, so they are deterministic.
+public enum Elementwise {
+  /// `out[i] = a[i] + b[i]`. Its backward is `dA += dOut`, `dB += dOut` (see `accumulate`).
+  public static func add(
+    out: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+    count: Int
+  ) {
+    Parallel.forEachChunk(count, minimumPerChunk: 1 << 16) { _, range in
+      for i in range { out[i] = a[i] + b[i] }
+    }
+  }
+
+  /// `destination[i] += scale · source[i]` (BLAS's axpy; with `scale = 1` the backward of `add`).
+  public static func accumulate(
+    _ destination: UnsafeMutablePointer<Float>, _ source: UnsafePointer<Float>, count: Int,
+    scale: Float = 1
+  ) {
+    Parallel.forEachChunk(count, minimumPerChunk: 1 << 16) { _, range in
+      for i in range { destination[i] += scale * source[i] }
+    }
+  }
+
+  /// `x[i] *= scale`.
+  public static func scale(_ x: UnsafeMutablePointer<Float>, by scale: Float, count: Int) {
+    for i in 0..<count { x[i] *= scale }
+  }
+
+  /// `Σ x[i]`, deterministic.
+  public static func sum(_ x: UnsafePointer<Float>, count: Int) -> Float {
+    Float(Parallel.sum(count) { range in range.reduce(0) { $0 + Double(x[$1]) } })
+  }
+
+  /// `Σ a[i] · b[i]`, deterministic.
+  public static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
+    Float(Parallel.sum(count) { range in range.reduce(0) { $0 + Double(a[$1]) * Double(b[$1]) } })
+  }
+
+  /// `max x[i]` (`-∞` when empty).
+  public static func max(_ x: UnsafePointer<Float>, count: Int) -> Float {
+    var best = -Float.infinity
+    for i in 0..<count { best = Swift.max(best, x[i]) }
+    return best
+  }
+}
+
+extension Tensor {
+  /// Element-wise sum of two tensors of the same shape.
+  public static func + (lhs: Tensor, rhs: Tensor) -> Tensor {
+    precondition(lhs.shape == rhs.shape, "cannot add shapes \(lhs.shape) and \(rhs.shape)")
+    var out = Tensor(shape: lhs.shape)
+    out.withMutablePointer { o in
+      lhs.withPointer { a in rhs.withPointer { Elementwise.add(out: o, a, $0, count: lhs.count) } }
+    }
+    return out
+  }
+
+  /// Every element multiplied by `scale`.
+  public static func * (scale: Float, tensor: Tensor) -> Tensor {
+    var out = tensor
+    out.withMutablePointer { Elementwise.scale($0, by: scale, count: tensor.count) }
+    return out
+  }
+
+  /// The sum of all elements (deterministic, accumulated in `Double`).
+  public func sum() -> Float { withPointer { Elementwise.sum($0, count: count) } }
+  /// The mean of all elements.
+  public func mean() -> Float { count == 0 ? 0 : sum() / Float(count) }
+  /// The largest element.
+  public func max() -> Float { withPointer { Elementwise.max($0, count: count) } }
+  /// `Σ self[i] · other[i]`.
+  public func dot(_ other: Tensor) -> Float {
+    precondition(shape == other.shape, "dot: shapes differ \(shape) vs \(other.shape)")
+    return withPointer { a in other.withPointer { Elementwise.dot(a, $0, count: count) } }
+  }
+}

@@ -1,0 +1,152 @@
+// Chapter 00 introduces this file: the fast matrix multiply behind `Matmul.gemm`.
+
+/// Where the operands of one product live (see `Matmul.gemm` for the contract).
+struct GemmOperands {
+  var a: UnsafePointer<Float>
+  var lda: Int
+  var transposeA: Bool
+  var b: UnsafePointer<Float>
+  var ldb: Int
+  var transposeB: Bool
+  var c: UnsafeMutablePointer<Float>
+  var ldc: Int
+
+  /// The same product restricted to rows `i0...` of `op(A)` and `C`.
+  func rows(from i0: Int) -> GemmOperands {
+    var o = self
+    o.a = transposeA ? a + i0 : a + i0 * lda
+    o.c = c + i0 * ldc
+    return o
+  }
+
+  /// The same product restricted to columns `j0...` of `op(B)` and `C`.
+  func columns(from j0: Int) -> GemmOperands {
+    var o = self
+    o.b = transposeB ? b + j0 * ldb : b + j0
+    o.c = c + j0
+    return o
+  }
+}
+
+/// A packed, cache-blocked matrix multiply in the style of BLIS and GotoBLAS.
+///
+/// The whole speed comes from one small function, the micro-kernel, which keeps a 12x32
+/// tile of `C` in 24 vector registers (`SIMD16<Float>`, one AVX-512 register each) and,
+/// for every `k`, multiplies 12 numbers of `A` by 32 numbers of `B`: 24 fused
+/// multiply-adds for 14 loads. Everything else exists to feed it from fast memory:
+///
+/// ```
+/// for each block of KC rows of op(B) and NC of its columns:   pack it, panels of 32 columns
+///   for each 12 rows of op(A):                                pack them (12 x KC, fits L1)
+///     for each 32-column panel of the packed B block:        stream it from L2
+///       micro-kernel: C[12 x 32] += Apanel[12 x KC] · Bpanel[KC x 32]
+/// ```
+///
+/// Packing copies each operand into the exact order the micro-kernel reads it, so the
+/// transposed forms differ only in how they pack; edge tiles are zero-padded.
+/// Threads split `C` into row (or column) bands: no two threads write the same element and
+/// every element is summed in the same order, so results do not depend on the thread count.
+enum GemmEngine {
+  static let MR = 12
+  static let NR = 32
+  static let KC = 256
+  static let NC = 1024
+
+  static func run(M: Int, N: Int, K: Int, _ o: GemmOperands, accumulate: Bool, threads: Int) {
+    guard M > 0 && N > 0 else { return }
+    guard K > 0 else {
+      if !accumulate { for i in 0..<M { (o.c + i * o.ldc).update(repeating: 0, count: N) } }
+      return
+    }
+    let rowPanels = (M + MR - 1) / MR
+    let columnPanels = (N + NR - 1) / NR
+    let pieces = 2 * M * N * K < 1 << 21 ? 1 : min(threads, max(rowPanels, columnPanels))
+    if pieces <= 1 {
+      single(M: M, N: N, K: K, o, accumulate: accumulate)
+    } else if rowPanels >= columnPanels {
+      Parallel.forEachChunk(rowPanels, chunks: pieces) { _, panels in
+        let i0 = panels.lowerBound * MR
+        let rows = min(M, panels.upperBound * MR) - i0
+        single(M: rows, N: N, K: K, o.rows(from: i0), accumulate: accumulate)
+      }
+    } else {
+      Parallel.forEachChunk(columnPanels, chunks: pieces) { _, panels in
+        let j0 = panels.lowerBound * NR
+        let columns = min(N, panels.upperBound * NR) - j0
+        single(M: M, N: columns, K: K, o.columns(from: j0), accumulate: accumulate)
+      }
+    }
+  }
+
+  /// One thread's share: the blocked loops around the micro-kernel.
+  static func single(M: Int, N: Int, K: Int, _ o: GemmOperands, accumulate: Bool) {
+    let kBlocks = (K + KC - 1) / KC
+    let kcMax = (K + kBlocks - 1) / kBlocks  // even blocks: K = 384 gives 192 + 192
+    let ncMax = min(NC, (N + NR - 1) / NR * NR)
+    let packedA = UnsafeMutableRawPointer.allocate(byteCount: MR * kcMax * 4, alignment: 64)
+      .bindMemory(to: Float.self, capacity: MR * kcMax)
+    let packedB = UnsafeMutableRawPointer.allocate(byteCount: kcMax * ncMax * 4, alignment: 64)
+      .bindMemory(to: Float.self, capacity: kcMax * ncMax)
+    defer {
+      packedA.deallocate()
+      packedB.deallocate()
+    }
+    for jc in stride(from: 0, to: N, by: NC) {
+      let nc = min(NC, N - jc)
+      for pc in stride(from: 0, to: K, by: kcMax) {
+        let kc = min(kcMax, K - pc)
+        packB(o, k0: pc, kc: kc, j0: jc, nc: nc, into: packedB)
+        let overwrite = pc == 0 && !accumulate
+        for ic in stride(from: 0, to: M, by: MR) {
+          let mr = min(MR, M - ic)
+          packA(o, i0: ic, mr: mr, k0: pc, kc: kc, into: packedA)
+          for jr in stride(from: 0, to: nc, by: NR) {
+            microKernel(
+              kc: kc, packedA, packedB + jr * kc, c: o.c + ic * o.ldc + jc + jr, ldc: o.ldc,
+              rows: mr, columns: min(NR, nc - jr), overwrite: overwrite)
+          }
+        }
+      }
+    }
+  }
+
+  /// Copies `op(A)[i0..<i0+mr, k0..<k0+kc]` as `kc` groups of `MR` values (k-major),
+  /// padding missing rows with zeros.
+  static func packA(
+    _ o: GemmOperands, i0: Int, mr: Int, k0: Int, kc: Int, into dst: UnsafeMutablePointer<Float>
+  ) {
+    if mr < MR { dst.update(repeating: 0, count: MR * kc) }
+    if o.transposeA {  // op(A)[i, k] = a[k*lda + i]: each k is a contiguous run of rows
+      for k in 0..<kc {
+        (dst + k * MR).update(from: o.a + (k0 + k) * o.lda + i0, count: mr)
+      }
+    } else {  // op(A)[i, k] = a[i*lda + k]: each row is a contiguous run of k
+      for i in 0..<mr {
+        let src = o.a + (i0 + i) * o.lda + k0
+        for k in 0..<kc { dst[k * MR + i] = src[k] }
+      }
+    }
+  }
+
+  /// Copies `op(B)[k0..<k0+kc, j0..<j0+nc]` as panels of `NR` columns, each `kc` rows of
+  /// `NR` values, padding missing columns with zeros.
+  static func packB(
+    _ o: GemmOperands, k0: Int, kc: Int, j0: Int, nc: Int, into dst: UnsafeMutablePointer<Float>
+  ) {
+    for jr in stride(from: 0, to: nc, by: NR) {
+      let nr = min(NR, nc - jr)
+      let panel = dst + jr * kc
+      if nr < NR { panel.update(repeating: 0, count: NR * kc) }
+      if o.transposeB {  // op(B)[k, j] = b[j*ldb + k]: each column is a contiguous run of k
+        for j in 0..<nr {
+          let src = o.b + (j0 + jr + j) * o.ldb + k0
+          for k in 0..<kc { panel[k * NR + j] = src[k] }
+        }
+      } else {  // op(B)[k, j] = b[k*ldb + j]: each k is a contiguous run of columns
+        for k in 0..<kc {
+          (panel + k * NR).update(from: o.b + (k0 + k) * o.ldb + j0 + jr, count: nr)
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,71 @@
+// Chapter 00 introduces this file (chapter 04 uses it for attention): softmax over rows.
+
+import Foundation
+
+/// Softmax along the last dimension: each row of `width` numbers becomes a probability
+/// distribution.
+///
+/// ```
+/// y[j] = exp(x[j] - m) / Σ_k exp(x[k] - m),    m = max_k x[k]
+/// ```
+/// Subtracting the row maximum changes nothing mathematically and keeps `exp` from
+/// overflowing. The backward, from `dy` to `dx`, is
+/// ```
+/// dx[j] = y[j] · (dy[j] - Σ_k y[k] · dy[k])
+/// ```
+public enum Softmax {
+  /// `out` rows = softmax of `inp` rows, `(rows, width)`.
+  public static func forward(
+    out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, rows: Int, width: Int
+  ) {
+    Parallel.forEachChunk(rows, minimumPerChunk: max(1, 4096 / max(width, 1))) { _, range in
+      for r in range {
+        let x = inp + r * width
+        let y = out + r * width
+        var maxValue = -Float.infinity
+        for j in 0..<width { maxValue = max(maxValue, x[j]) }
+        var sum: Float = 0
+        for j in 0..<width {
+          y[j] = exp(x[j] - maxValue)
+          sum += y[j]
+        }
+        let inverse = 1 / sum
+        for j in 0..<width { y[j] *= inverse }
+      }
+    }
+  }
+
+  /// `dInp += softmax'(·)ᵀ dOut`, using the saved output `out`; `(rows, width)`.
+  public static func backward(
+    dInp: UnsafeMutablePointer<Float>, out: UnsafePointer<Float>, dOut: UnsafePointer<Float>,
+    rows: Int, width: Int
+  ) {
+    Parallel.forEachChunk(rows, minimumPerChunk: max(1, 4096 / max(width, 1))) { _, range in
+      for r in range {
+        let (y, dy, dx) = (out + r * width, dOut + r * width, dInp + r * width)
+        var dot: Float = 0
+        for j in 0..<width { dot += y[j] * dy[j] }
+        for j in 0..<width { dx[j] += y[j] * (dy[j] - dot) }
+      }
+    }
+  }
+
+  /// Softmax of every row of `x` (its last dimension).
+  public static func forward(_ x: Tensor) -> Tensor {
+    var out = Tensor(shape: x.shape)
+    out.withMutablePointer { o in
+      x.withPointer { forward(out: o, inp: $0, rows: x.rowCount, width: x.rowWidth) }
+    }
+    return out
+  }
+
+  /// `dX += ` the gradient through softmax, given its output `y = forward(x)`.
+  public static func backward(_ dOut: Tensor, output y: Tensor, into dX: inout Tensor) {
+    precondition(dOut.shape == y.shape && dX.shape == y.shape, "Softmax.backward: shapes differ")
+    dX.withMutablePointer { d in
+      y.withPointer { yp in
+        dOut.withPointer { backward(dInp: d, out: yp, dOut: $0, rows: y.rowCount, width: y.rowWidth) }
+      }
+    }
+  }
+}

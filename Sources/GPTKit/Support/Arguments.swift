@@ -1,0 +1,137 @@
+// Chapter 00 introduces this file: the small command-line parser every chapter shares.
+
+import Foundation
+
+/// One `--name value` option a chapter accepts.
+public struct Option: Sendable {
+  public var name: String
+  public var help: String
+  /// The value used when the option is not given; `nil` for a boolean flag.
+  public var defaultValue: String?
+
+  /// An option with a value, e.g. `Option("steps", "training steps", default: "2000")`.
+  public init(_ name: String, _ help: String, default defaultValue: String) {
+    (self.name, self.help, self.defaultValue) = (name, help, defaultValue)
+  }
+
+  /// A boolean flag, e.g. `Option(flag: "resume", "continue the last run")`.
+  public init(flag name: String, _ help: String) {
+    (self.name, self.help, self.defaultValue) = (name, help, nil)
+  }
+}
+
+/// A command-line mistake, reported as one line that names the problem and the fix.
+public struct ArgumentError: Error, CustomStringConvertible, Equatable {
+  public var description: String
+}
+
+/// Parses `--name value`, `--name=value` and `--flag`, with `--help` and `--quick` built in.
+///
+/// ```
+/// let args = Arguments.parseOrExit(
+///   "ch00-tensors", summary: "Tensors, matmul and gradient checks.",
+///   options: [Option("size", "matrix size for the GFLOP/s measurement", default: "512")])
+/// let size = args.int("size")
+/// ```
+/// Unknown options and malformed values are errors, never silently ignored: a typo in
+/// `--stpes 10` would otherwise run the default for ten minutes.
+public struct Arguments {
+  public let program: String
+  public let options: [Option]
+  var values: [String: String] = [:]
+  var flags: Set<String> = []
+
+  static let builtIn = [
+    Option(flag: "help", "show this help and exit"),
+    Option(flag: "quick", "run a seconds-long version (used by the tests)"),
+  ]
+
+  /// Parses `arguments` (without the program name), throwing on the first mistake.
+  public init(_ program: String, options: [Option], arguments: [String]) throws(ArgumentError) {
+    self.program = program
+    self.options = Arguments.builtIn + options
+    var rest = arguments[...]
+    while let word = rest.popFirst() {
+      guard word.hasPrefix("--"), word.count > 2 else {
+        throw ArgumentError(description: "unexpected argument '\(word)': options start with -- (see \(program) --help)")
+      }
+      let body = word.dropFirst(2)
+      let (name, inline) = body.firstIndex(of: "=").map { (String(body[..<$0]), String(body[body.index(after: $0)...])) }
+        ?? (String(body), nil)
+      guard let option = self.options.first(where: { $0.name == name }) else {
+        throw ArgumentError(description: "unknown option --\(name) (see \(program) --help for the list)")
+      }
+      if option.defaultValue == nil {
+        guard inline == nil else { throw ArgumentError(description: "--\(name) is a flag and takes no value") }
+        flags.insert(name)
+      } else if let value = inline ?? rest.popFirst() {
+        values[name] = value
+      } else {
+        throw ArgumentError(description: "--\(name) needs a value, e.g. --\(name) \(option.defaultValue!)")
+      }
+    }
+  }
+
+  /// Parses the process's arguments; prints help and exits 0 for `--help`, prints the error
+  /// and exits 2 for a mistake.
+  public static func parseOrExit(_ program: String, summary: String, options: [Option] = []) -> Arguments {
+    do {
+      let args = try Arguments(program, options: options, arguments: Array(CommandLine.arguments.dropFirst()))
+      if args.flag("help") {
+        print(args.help(summary: summary))
+        exit(0)
+      }
+      return args
+    } catch {
+      fail(error.description, code: 2)
+    }
+  }
+
+  /// The usage text `--help` prints.
+  public func help(summary: String) -> String {
+    var lines = ["\(summary)", "", "usage: swift run -c release \(program) [options]", "", "options:"]
+    for option in options {
+      let left = option.defaultValue == nil ? "--\(option.name)" : "--\(option.name) VALUE"
+      let right = option.defaultValue.map { "\(option.help) (default: \($0))" } ?? option.help
+      lines.append("  " + left.padding(toLength: 22, withPad: " ", startingAt: 0) + right)
+    }
+    return lines.joined(separator: "\n")
+  }
+
+  /// Whether a boolean flag was given.
+  public func flag(_ name: String) -> Bool { flags.contains(name) }
+
+  /// Whether an option was given explicitly (not just its default).
+  public func isSet(_ name: String) -> Bool { values[name] != nil }
+
+  /// An option's value (its default when not given).
+  public func string(_ name: String) -> String {
+    guard let option = options.first(where: { $0.name == name }), let fallback = option.defaultValue else {
+      preconditionFailure("the chapter asks for option --\(name), which it did not declare")
+    }
+    return values[name] ?? fallback
+  }
+
+  /// An option's value as a whole number; exits with a one-line error if it is not one.
+  public func int(_ name: String, in range: ClosedRange<Int> = Int.min...Int.max) -> Int {
+    guard let value = Int(string(name)), range.contains(value) else {
+      fail("--\(name) expects a whole number in \(range.lowerBound)...\(range.upperBound), got '\(string(name))'", code: 2)
+    }
+    return value
+  }
+
+  /// An option's value as a number; exits with a one-line error if it is not one.
+  public func double(_ name: String) -> Double {
+    guard let value = Double(string(name)), value.isFinite else {
+      fail("--\(name) expects a number, got '\(string(name))'", code: 2)
+    }
+    return value
+  }
+}
+
+/// Prints `error: message` to standard error and exits with `code`: the workbook's one way to
+/// stop on bad input (no crash trace, nothing half-written).
+public func fail(_ message: String, code: Int32 = 1) -> Never {
+  FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+  exit(code)
+}

@@ -1,0 +1,29 @@
+// Chapter 00 introduces this file: number formatting shared by every chapter's output.
+
+import Foundation
+
+extension Double {
+  /// `4.2123`-style fixed decimals.
+  public func formatted(decimals: Int) -> String { String(format: "%.\(decimals)f", self) }
+  /// `1.2e-05`-style, `significant` digits.
+  public func formatted(significant: Int) -> String { String(format: "%.\(significant)g", self) }
+}
+
+extension Float {
+  public func formatted(decimals: Int) -> String { Double(self).formatted(decimals: decimals) }
+  public func formatted(significant: Int) -> String { Double(self).formatted(significant: significant) }
+}
+
+/// Formats a duration as `850ms`, `12.3s` or `3m12s`.
+public func formatDuration(_ seconds: Double) -> String {
+  if seconds < 1 { return "\(Int((seconds * 1000).rounded()))ms" }
+  if seconds < 60 { return "\(seconds.formatted(decimals: 1))s" }
+  let whole = Int(seconds.rounded())
+  return whole < 3600 ? "\(whole / 60)m\(String(format: "%02d", whole % 60))s"
+    : "\(whole / 3600)h\(String(format: "%02d", whole / 60 % 60))m"
+}
+
+/// Seconds since an arbitrary fixed point, for timing (monotonic).
+public func monotonicSeconds() -> Double {
+  Double(DispatchTime.now().uptimeNanoseconds) / 1e9
+}

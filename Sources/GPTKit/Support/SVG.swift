@@ -1,0 +1,115 @@
+// Chapter 00 introduces this file: the SVG plots the book embeds (line charts and heatmaps).
+
+import Foundation
+
+/// Writes small, dependency-free SVG figures: line charts (loss curves, GFLOP/s by size)
+/// and heatmaps (attention weights, position encodings).
+public enum SVG {
+  /// One named curve of a line chart.
+  public struct Series {
+    public var name: String
+    public var points: [(x: Double, y: Double)]
+    public init(_ name: String, _ points: [(x: Double, y: Double)]) {
+      (self.name, self.points) = (name, points)
+    }
+  }
+
+  static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"]
+
+  /// A line chart of `series` with axes, ticks and a legend.
+  public static func lineChart(
+    _ series: [Series], title: String, xLabel: String, yLabel: String,
+    width: Double = 640, height: Double = 400
+  ) -> String {
+    let all = series.flatMap(\.points)
+    let (left, right, top, bottom) = (70.0, 20.0, 40.0, 50.0)
+    let (plotW, plotH) = (width - left - right, height - top - bottom)
+    var (xMin, xMax) = (all.map(\.x).min() ?? 0, all.map(\.x).max() ?? 1)
+    var (yMin, yMax) = (all.map(\.y).min() ?? 0, all.map(\.y).max() ?? 1)
+    if xMax == xMin { xMax = xMin + 1 }
+    if yMax == yMin { (yMin, yMax) = (yMin - 0.5, yMax + 0.5) }
+    func px(_ x: Double) -> Double { left + (x - xMin) / (xMax - xMin) * plotW }
+    func py(_ y: Double) -> Double { top + (1 - (y - yMin) / (yMax - yMin)) * plotH }
+    var svg = header(width, height, title)
+    svg += "<rect x=\"\(left)\" y=\"\(top)\" width=\"\(plotW)\" height=\"\(plotH)\" fill=\"none\" stroke=\"#888\"/>\n"
+    for i in 0...4 {
+      let fx = xMin + Double(i) / 4 * (xMax - xMin)
+      let fy = yMin + Double(i) / 4 * (yMax - yMin)
+      svg += text(px(fx), top + plotH + 18, tick(fx), anchor: "middle")
+      svg += text(left - 6, py(fy) + 4, tick(fy), anchor: "end")
+    }
+    svg += text(left + plotW / 2, height - 10, xLabel, anchor: "middle")
+    svg += "<text x=\"16\" y=\"\(top + plotH / 2)\" font-size=\"13\" text-anchor=\"middle\" transform=\"rotate(-90 16 \(top + plotH / 2))\">\(escape(yLabel))</text>\n"
+    for (k, s) in series.enumerated() {
+      let color = palette[k % palette.count]
+      let path = s.points.map { "\(round2(px($0.x))),\(round2(py($0.y)))" }.joined(separator: " ")
+      svg += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" points=\"\(path)\"/>\n"
+      let ly = top + 16 + Double(k) * 18
+      svg += "<line x1=\"\(left + plotW - 150)\" y1=\"\(ly - 4)\" x2=\"\(left + plotW - 130)\" y2=\"\(ly - 4)\" stroke=\"\(color)\" stroke-width=\"2\"/>\n"
+      svg += text(left + plotW - 124, ly, s.name, anchor: "start")
+    }
+    return svg + "</svg>\n"
+  }
+
+  /// A heatmap of a `(rows, columns)` matrix, white (low) to dark blue (high), with optional
+  /// labels along each axis.
+  public static func heatmap(
+    _ matrix: Tensor, title: String, rowLabels: [String] = [], columnLabels: [String] = [],
+    cellSize: Double = 12
+  ) -> String {
+    precondition(matrix.rank == 2, "heatmap needs a matrix, got shape \(matrix.shape)")
+    let (rows, columns) = (matrix.shape[0], matrix.shape[1])
+    let left = rowLabels.isEmpty ? 10.0 : 80.0
+    let top = columnLabels.isEmpty ? 40.0 : 90.0
+    let width = left + Double(columns) * cellSize + 10
+    let height = top + Double(rows) * cellSize + 10
+    let (low, high) = (matrix.storage.min() ?? 0, matrix.storage.max() ?? 1)
+    var svg = header(width, height, title)
+    for r in 0..<rows {
+      for c in 0..<columns {
+        let v = high > low ? Double((matrix[r, c] - low) / (high - low)) : 0
+        let shade = { (from: Double, to: Double) in Int(from + (to - from) * v) }
+        let color = "rgb(\(shade(255, 8)),\(shade(255, 48)),\(shade(255, 107)))"
+        svg += "<rect x=\"\(round2(left + Double(c) * cellSize))\" y=\"\(round2(top + Double(r) * cellSize))\" width=\"\(cellSize)\" height=\"\(cellSize)\" fill=\"\(color)\"/>\n"
+      }
+    }
+    for (r, label) in rowLabels.prefix(rows).enumerated() {
+      svg += text(left - 4, top + (Double(r) + 0.75) * cellSize, label, anchor: "end", size: 10)
+    }
+    for (c, label) in columnLabels.prefix(columns).enumerated() {
+      let x = left + (Double(c) + 0.75) * cellSize
+      svg += "<text x=\"\(round2(x))\" y=\"\(top - 4)\" font-size=\"10\" transform=\"rotate(-60 \(round2(x)) \(top - 4))\">\(escape(label))</text>\n"
+    }
+    return svg + "</svg>\n"
+  }
+
+  /// Writes `svg` to `path`, creating the folder; atomically, so a kill leaves no half file.
+  public static func write(_ svg: String, to path: String) throws {
+    let url = URL(fileURLWithPath: path)
+    try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+    try Data(svg.utf8).write(to: url, options: .atomic)
+  }
+
+  static func header(_ width: Double, _ height: Double, _ title: String) -> String {
+    """
+    <svg xmlns="http://www.w3.org/2000/svg" width="\(width)" height="\(height)" font-family="sans-serif">
+    <rect width="100%" height="100%" fill="white"/>
+    <text x="\(width / 2)" y="22" font-size="15" text-anchor="middle">\(escape(title))</text>\n
+    """
+  }
+
+  static func text(_ x: Double, _ y: Double, _ s: String, anchor: String, size: Int = 12) -> String {
+    "<text x=\"\(round2(x))\" y=\"\(round2(y))\" font-size=\"\(size)\" text-anchor=\"\(anchor)\">\(escape(s))</text>\n"
+  }
+
+  static func tick(_ v: Double) -> String {
+    abs(v) >= 1000 || (abs(v) < 0.01 && v != 0) ? v.formatted(significant: 3) : v.formatted(decimals: abs(v) >= 100 ? 0 : 2)
+  }
+
+  static func round2(_ v: Double) -> String { v.formatted(decimals: 1) }
+
+  static func escape(_ s: String) -> String {
+    s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+      .replacingOccurrences(of: ">", with: "&gt;")
+  }
+}

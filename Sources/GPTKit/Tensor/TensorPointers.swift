@@ -1,0 +1,24 @@
+// Chapter 00 introduces this file: how tensor-level calls reach the pointer-level kernels.
+
+extension Tensor {
+  /// Calls `body` with a pointer to the first element (read-only).
+  @inlinable
+  public func withPointer<R>(_ body: (UnsafePointer<Float>) throws -> R) rethrows -> R {
+    try storage.withUnsafeBufferPointer { try body($0.baseAddress ?? UnsafePointer(bitPattern: 64)!) }
+  }
+
+  /// Calls `body` with a mutable pointer to the first element.
+  @inlinable
+  public mutating func withMutablePointer<R>(
+    _ body: (UnsafeMutablePointer<Float>) throws -> R
+  ) rethrows -> R {
+    try storage.withUnsafeMutableBufferPointer {
+      try body($0.baseAddress ?? UnsafeMutablePointer(bitPattern: 64)!)
+    }
+  }
+
+  /// The number of rows when the last dimension is read as the row: `(B, T, C) -> B*T`.
+  public var rowCount: Int { shape.dropLast().reduce(1, *) }
+  /// The extent of the last dimension (`C` for `(B, T, C)`).
+  public var rowWidth: Int { shape.last ?? 1 }
+}
