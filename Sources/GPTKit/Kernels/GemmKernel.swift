@@ -77,18 +77,22 @@ extension GemmEngine {
     }
   }
 
-  /// Writes (or adds) one 32-wide row of the tile.
+  /// Writes (or adds) one 32-wide row of the tile. Rows of `C` need not be aligned, so this
+  /// uses unaligned loads and stores (the packed panels are 64-byte aligned and need not).
   @inline(__always)
   static func store(
     _ left: Vector, _ right: Vector, to row: UnsafeMutablePointer<Float>, overwrite: Bool
   ) {
-    let v = UnsafeMutableRawPointer(row).assumingMemoryBound(to: Vector.self)
+    let raw = UnsafeMutableRawPointer(row)
+    let size = MemoryLayout<Vector>.size
     if overwrite {
-      v[0] = left
-      v[1] = right
+      raw.storeBytes(of: left, as: Vector.self)
+      raw.storeBytes(of: right, toByteOffset: size, as: Vector.self)
     } else {
-      v[0] += left
-      v[1] += right
+      raw.storeBytes(of: raw.loadUnaligned(as: Vector.self) + left, as: Vector.self)
+      raw.storeBytes(
+        of: raw.loadUnaligned(fromByteOffset: size, as: Vector.self) + right, toByteOffset: size,
+        as: Vector.self)
     }
   }
 }

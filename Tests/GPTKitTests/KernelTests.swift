@@ -1,0 +1,116 @@
+import Foundation
+import Testing
+
+@testable import GPTKit
+
+/// Plain `Double` definitions of each forward, the references the kernels are tested against.
+enum Reference {
+  static func gelu(_ x: Double) -> Double {
+    0.5 * x * (1 + tanh((2 / Double.pi).squareRoot() * (x + 0.044715 * x * x * x)))
+  }
+
+  static func softmax(_ row: [Double]) -> [Double] {
+    let m = row.max()!
+    let e = row.map { exp($0 - m) }
+    let s = e.reduce(0, +)
+    return e.map { $0 / s }
+  }
+
+  static func layerNorm(_ row: [Double], _ w: [Double], _ b: [Double]) -> [Double] {
+    let mean = row.reduce(0, +) / Double(row.count)
+    let variance = row.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(row.count)
+    return row.indices.map { (row[$0] - mean) / (variance + 1e-5).squareRoot() * w[$0] + b[$0] }
+  }
+}
+
+func rows(_ t: Tensor) -> [[Double]] {
+  (0..<t.rowCount).map { r in (0..<t.rowWidth).map { Double(t.storage[r * t.rowWidth + $0]) } }
+}
+
+@Suite("00 tensors: kernels agree with their definitions")
+struct KernelTests {
+  var rng = SplitMix64(seed: 11)
+
+  @Test mutating func geluMatchesFormula() {
+    let x = Tensor.randn([3, 50], std: 3, rng: &rng)
+    let y = GELU.forward(x)
+    for i in x.storage.indices {
+      #expect(abs(Double(y.storage[i]) - Reference.gelu(Double(x.storage[i]))) < 1e-5)
+    }
+  }
+
+  @Test mutating func softmaxMatchesFormulaAndSumsToOne() {
+    let x = Tensor.randn([4, 9], std: 5, rng: &rng)
+    let y = Softmax.forward(x)
+    for (got, row) in zip(rows(y), rows(x)) {
+      let want = Reference.softmax(row)
+      #expect(zip(got, want).allSatisfy { abs($0 - $1) < 1e-6 })
+      #expect(abs(got.reduce(0, +) - 1) < 1e-5)
+    }
+  }
+
+  @Test func softmaxSurvivesHugeLogits() {
+    let y = Softmax.forward(Tensor(shape: [1, 3], storage: [1000, 1000, -1000]))
+    #expect(y.storage == [0.5, 0.5, 0])
+  }
+
+  @Test mutating func layerNormMatchesFormula() {
+    let x = Tensor.randn([5, 16], mean: 2, std: 3, rng: &rng)
+    let w = Tensor.randn([16], rng: &rng)
+    let b = Tensor.randn([16], rng: &rng)
+    let (y, mean, rstd) = LayerNorm.forward(x, weight: w, bias: b)
+    let (wd, bd) = (w.storage.map(Double.init), b.storage.map(Double.init))
+    for (r, (got, row)) in zip(rows(y), rows(x)).enumerated() {
+      let want = Reference.layerNorm(row, wd, bd)
+      #expect(zip(got, want).allSatisfy { abs($0 - $1) < 1e-4 })
+      #expect(abs(Double(mean.storage[r]) - row.reduce(0, +) / 16) < 1e-4)
+      #expect(rstd.storage[r] > 0)
+    }
+  }
+
+  @Test mutating func crossEntropyIsMinusLogProbabilityOfTarget() {
+    let logits = Tensor.randn([4, 7], rng: &rng)
+    let targets: [Int32] = [3, 0, CrossEntropy.ignore, 6]
+    let (loss, probs, counted) = CrossEntropy.forward(logits, targets: targets)
+    var want = 0.0
+    for (r, row) in rows(logits).enumerated() where targets[r] >= 0 {
+      want -= log(Reference.softmax(row)[Int(targets[r])])
+    }
+    #expect(counted == 3)
+    #expect(abs(Double(loss) - want / 3) < 1e-5)
+    #expect(abs(probs.sum() - 4) < 1e-5)
+  }
+
+  @Test func uniformLogitsGiveLogV() {
+    let (loss, _, _) = CrossEntropy.forward(Tensor(shape: [2, 65]), targets: [1, 64])
+    #expect(abs(loss - log(65)) < 1e-5)
+  }
+
+  @Test mutating func linearAddsTheBias() {
+    let x = Tensor.randn([3, 4], rng: &rng)
+    let w = Tensor.randn([4, 5], rng: &rng)
+    let b = Tensor.randn([5], rng: &rng)
+    var out = Tensor(shape: [3, 5])
+    out.withMutablePointer { o in
+      x.withPointer { xp in
+        w.withPointer { wp in b.withPointer { Linear.forward(out: o, inp: xp, weight: wp, bias: $0, N: 3, C: 4, OC: 5) } }
+      }
+    }
+    let product = matmul(x, w)
+    for n in 0..<3 {
+      for o in 0..<5 { #expect(abs(out[n, o] - product[n, o] - b[o]) < 1e-5) }
+    }
+  }
+
+  @Test mutating func reductionsAreDeterministicAcrossThreadCounts() {
+    let x = Tensor.randn([10_000], rng: &rng)
+    let saved = Parallel.threadCount
+    defer { Parallel.threadCount = saved }
+    Parallel.threadCount = 1
+    let (s1, d1) = (x.sum(), x.dot(x))
+    Parallel.threadCount = 2
+    #expect(x.sum() == s1)
+    #expect(x.dot(x) == d1)
+    #expect(abs(Double(x.sum()) - x.storage.reduce(0.0) { $0 + Double($1) }) < 1e-3)
+  }
+}

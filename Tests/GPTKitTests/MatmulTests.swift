@@ -1,0 +1,90 @@
+import Testing
+
+@testable import GPTKit
+
+/// Runs `Matmul.gemm` and `Matmul.naive` on the same random operands and returns both `C`s.
+func bothProducts(
+  M: Int, N: Int, K: Int, transposeA: Bool, transposeB: Bool, accumulate: Bool = false,
+  padA: Int = 0, threads: Int = 2, seed: UInt64 = 1
+) -> (fast: [Float], reference: [Float]) {
+  var rng = SplitMix64(seed: seed)
+  let lda = (transposeA ? M : K) + padA
+  let a = Tensor.randn([(transposeA ? K : M) * lda], rng: &rng)
+  let b = Tensor.randn([K * N], rng: &rng)
+  let start = Tensor.randn([M * N], rng: &rng)
+  var fast = start
+  var reference = start
+  a.withPointer { pa in
+    b.withPointer { pb in
+      fast.withMutablePointer {
+        Matmul.gemm(
+          M: M, N: N, K: K, a: pa, lda: lda, transposeA: transposeA, b: pb, transposeB: transposeB,
+          c: $0, accumulate: accumulate, threads: threads)
+      }
+      reference.withMutablePointer {
+        Matmul.naive(
+          M: M, N: N, K: K, a: pa, lda: lda, transposeA: transposeA, b: pb, transposeB: transposeB,
+          c: $0, accumulate: accumulate)
+      }
+    }
+  }
+  return (fast.storage, reference.storage)
+}
+
+func maxDifference(_ a: [Float], _ b: [Float]) -> Float {
+  zip(a, b).reduce(0) { max($0, abs($1.0 - $1.1)) }
+}
+
+@Suite("00 tensors: the fast matmul agrees with the naive one")
+struct MatmulTests {
+  // Odd sizes exercise the zero-padded edge tiles; K = 300 needs two K blocks.
+  @Test(arguments: [(13, 37, 19), (1, 1, 1), (24, 64, 300), (50, 33, 7)])
+  func allFourLayouts(size: (Int, Int, Int)) {
+    let (M, N, K) = size
+    for transposeA in [false, true] {
+      for transposeB in [false, true] {
+        let (fast, reference) = bothProducts(M: M, N: N, K: K, transposeA: transposeA, transposeB: transposeB)
+        #expect(maxDifference(fast, reference) < 1e-4 * Float(K).squareRoot(), "A\(transposeA ? "ᵀ" : "")·B\(transposeB ? "ᵀ" : "") \(size)")
+      }
+    }
+  }
+
+  @Test func accumulateAddsToC() {
+    let (fast, reference) = bothProducts(M: 20, N: 40, K: 10, transposeA: false, transposeB: true, accumulate: true)
+    #expect(maxDifference(fast, reference) < 1e-4)
+  }
+
+  @Test func leadingDimensionReadsASlice() {
+    let (fast, reference) = bothProducts(M: 14, N: 35, K: 9, transposeA: false, transposeB: false, padA: 5)
+    #expect(maxDifference(fast, reference) < 1e-4)
+  }
+
+  @Test func wideMatricesCrossTheColumnBlock() {
+    let (fast, reference) = bothProducts(M: 3, N: GemmEngine.NC + 40, K: 5, transposeA: true, transposeB: false)
+    #expect(maxDifference(fast, reference) < 1e-4)
+  }
+
+  @Test func resultsDoNotDependOnTheThreadCount() {
+    let one = bothProducts(M: 96, N: 128, K: 200, transposeA: false, transposeB: false, threads: 1).fast
+    let two = bothProducts(M: 96, N: 128, K: 200, transposeA: false, transposeB: false, threads: 2).fast
+    #expect(one == two)
+  }
+
+  @Test func emptyInnerDimensionGivesZeros() {
+    var c = Tensor(shape: [2, 2], repeating: 5)
+    let a: [Float] = [0]
+    c.withMutablePointer { Matmul.gemm(M: 2, N: 2, K: 0, a: a, b: a, c: $0) }
+    #expect(c.storage == [0, 0, 0, 0])
+  }
+
+  @Test func tensorMatmulIsBatched() {
+    var rng = SplitMix64(seed: 5)
+    let a = Tensor.randn([3, 4, 5], rng: &rng)
+    let b = Tensor.randn([3, 6, 5], rng: &rng)
+    let c = matmul(a, b, transposeB: true)  // (3, 4, 5) x (3, 5, 6) -> (3, 4, 6)
+    #expect(c.shape == [3, 4, 6])
+    var expected: Float = 0
+    for k in 0..<5 { expected += a[2, 1, k] * b[2, 3, k] }
+    #expect(abs(c[2, 1, 3] - expected) < 1e-5)
+  }
+}
