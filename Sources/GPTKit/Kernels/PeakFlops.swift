@@ -1,0 +1,46 @@
+// Chapter 00 introduces this file: measuring how fast this CPU can multiply-add at best.
+
+import Dispatch
+
+/// The machine's practical arithmetic ceiling: a loop of independent fused multiply-adds on
+/// `SIMD16<Float>` registers, with no memory traffic at all. No real kernel beats it, so
+/// "GFLOP/s as a fraction of this peak" tells how well a kernel uses the CPU on any machine.
+public enum PeakFlops {
+  /// Measured GFLOP/s of the FMA loop on `threads` threads (each counts 2 flops per lane).
+  public static func measure(threads: Int = Parallel.threadCount, seconds: Double = 0.2) -> Double {
+    let iterations = 4_000_000
+    let start = monotonicSeconds()
+    var rounds = 0
+    var sink: Float = 0
+    repeat {
+      var partial = [Float](repeating: 0, count: threads)
+      partial.withUnsafeMutableBufferPointer { out in
+        let out = out
+        Parallel.forEachChunk(threads, chunks: threads) { _, slots in
+          for slot in slots { out[slot] = fmaLoop(iterations, seed: Float(slot)) }
+        }
+      }
+      sink += partial.reduce(0, +)
+      rounds += 1
+    } while monotonicSeconds() - start < seconds
+    let elapsed = monotonicSeconds() - start
+    let flops = Double(rounds) * Double(threads) * Double(iterations) * 12 * 16 * 2
+    return sink.isNaN ? 0 : flops / elapsed / 1e9
+  }
+
+  /// Twelve independent accumulators: enough to hide the FMA latency on current cores.
+  @inline(never)
+  static func fmaLoop(_ n: Int, seed: Float) -> Float {
+    typealias V = SIMD16<Float>
+    let x = V(repeating: 0.999_999), y = V(repeating: 1e-7)
+    var (a0, a1, a2, a3, a4, a5) = (V(repeating: seed), V(), V(), V(), V(), V())
+    var (a6, a7, a8, a9, a10, a11) = (V(), V(), V(), V(), V(), V())
+    for _ in 0..<n {
+      a0.addProduct(a0, x); a1.addProduct(a1, x); a2.addProduct(a2, x); a3.addProduct(a3, x)
+      a4.addProduct(a4, x); a5.addProduct(a5, x); a6.addProduct(a6, x); a7.addProduct(a7, x)
+      a8.addProduct(a8, x); a9.addProduct(a9, x); a10.addProduct(a10, x); a11.addProduct(a11, y)
+    }
+    let total = a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11
+    return total.sum()
+  }
+}

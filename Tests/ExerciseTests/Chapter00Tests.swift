@@ -1,0 +1,154 @@
+import Exercises
+import Foundation
+import GPTKit
+import Solutions
+import Testing
+
+/// Graders for chapter 00. Each returns `nil` when an answer is right, or says what is wrong.
+/// Every grader is run three ways: on the learner's answer (skipped until attempted), on the
+/// reference solution (must pass) and on a deliberately wrong answer (must fail).
+enum Chapter00Grader {
+  static func rowMajorOffset(_ answer: ([Int], [Int]) throws -> Int) throws -> String? {
+    for shape in [[5], [2, 3, 4], [3, 1, 2, 5]] {
+      let probe = Tensor(shape: shape)
+      var index = shape.map { $0 - 1 }
+      index[0] = shape[0] / 2
+      let got = try answer(index, shape)
+      if got != probe.offset(index) { return "offset of \(index) in shape \(shape): got \(got), want \(probe.offset(index))" }
+    }
+    return nil
+  }
+
+  static func naiveMatmul(_ answer: (Tensor, Tensor) throws -> Tensor) throws -> String? {
+    var rng = SplitMix64(seed: 5)
+    for (M, K, N) in [(1, 1, 1), (3, 5, 2), (7, 4, 9)] {
+      let a = Tensor.randn([M, K], rng: &rng)
+      let b = Tensor.randn([K, N], rng: &rng)
+      let got = try answer(a, b)
+      guard got.shape == [M, N] else { return "(\(M), \(K)) x (\(K), \(N)) should be (\(M), \(N)), got \(got.shape)" }
+      let error = got.maxAbsDifference(matmul(a, b))
+      if error > 1e-4 { return "(\(M), \(K)) x (\(K), \(N)): off by up to \(error)" }
+    }
+    return nil
+  }
+
+  static func softmaxRows(_ answer: (Tensor) throws -> Tensor) throws -> String? {
+    var rng = SplitMix64(seed: 6)
+    let cases = [Tensor.randn([3, 7], rng: &rng), Tensor(shape: [2, 3], storage: [1000, 999, -1000, 0, 0, 0])]
+    for x in cases {
+      let got = try answer(x)
+      guard got.shape == x.shape else { return "shape \(got.shape), want \(x.shape)" }
+      if got.storage.contains(where: { !$0.isFinite }) { return "nan or inf for logits \(x.storage.prefix(3)): subtract the row maximum first" }
+      let error = got.maxAbsDifference(Softmax.forward(x))
+      if error > 1e-5 { return "off by up to \(error) for rows of \(x.shape)" }
+    }
+    return nil
+  }
+
+  static func geluBackward(_ answer: (Tensor, Tensor) throws -> Tensor) throws -> String? {
+    var rng = SplitMix64(seed: 7)
+    let x = Tensor.randn([4, 8], std: 2, rng: &rng)
+    var failure: Error?
+    let report = GradientCheck.check(x, forward: GELU.forward) { dOut in
+      do { return try answer(x, dOut) } catch {
+        failure = error
+        return Tensor(shape: x.shape)
+      }
+    }
+    if let failure { throw failure }
+    return report.passes() ? nil : "the gradient check fails: \(report)"
+  }
+}
+
+@Suite("00 exercises")
+struct Chapter00Exercises {
+  @Test(
+    "0.1 row-major offset",
+    .enabled(if: isAttempted { _ = try rowMajorOffset([0], shape: [1]) }, "not attempted yet"))
+  func offset() throws {
+    let failure = try Chapter00Grader.rowMajorOffset(Exercises.rowMajorOffset)
+    #expect(failure == nil, "\(failure ?? "")")
+  }
+
+  @Test(
+    "0.2 naive matmul",
+    .enabled(if: isAttempted { _ = try naiveMatmul(Tensor(shape: [1, 1]), Tensor(shape: [1, 1])) }, "not attempted yet"))
+  func matmul() throws {
+    let failure = try Chapter00Grader.naiveMatmul(Exercises.naiveMatmul)
+    #expect(failure == nil, "\(failure ?? "")")
+  }
+
+  @Test(
+    "0.3 stable softmax",
+    .enabled(if: isAttempted { _ = try softmaxRows(Tensor(shape: [1, 1])) }, "not attempted yet"))
+  func softmax() throws {
+    let failure = try Chapter00Grader.softmaxRows(Exercises.softmaxRows)
+    #expect(failure == nil, "\(failure ?? "")")
+  }
+
+  @Test(
+    "0.4 GELU backward",
+    .enabled(if: isAttempted { _ = try geluBackward(x: Tensor(shape: [1]), dOut: Tensor(shape: [1])) }, "not attempted yet"))
+  func gelu() throws {
+    let failure = try Chapter00Grader.geluBackward { try Exercises.geluBackward(x: $0, dOut: $1) }
+    #expect(failure == nil, "\(failure ?? "")")
+  }
+}
+
+@Suite("00 graders accept the solutions and reject wrong answers")
+struct Chapter00Graders {
+  @Test func offset() throws {
+    #expect(try Chapter00Grader.rowMajorOffset(Chapter00.rowMajorOffset) == nil)
+    // Wrong: column-major order (the first index moves fastest).
+    let columnMajor: ([Int], [Int]) -> Int = { index, shape in
+      zip(index, shape).reversed().reduce(0) { $0 * $1.1 + $1.0 }
+    }
+    #expect(try Chapter00Grader.rowMajorOffset(columnMajor) != nil)
+  }
+
+  @Test func matmul() throws {
+    #expect(try Chapter00Grader.naiveMatmul(Chapter00.naiveMatmul) == nil)
+    // Wrong: overwrites instead of summing, so only the last k survives.
+    let lastTermOnly: (Tensor, Tensor) -> Tensor = { a, b in
+      var out = Tensor(shape: [a.shape[0], b.shape[1]])
+      for i in 0..<a.shape[0] { for j in 0..<b.shape[1] { for k in 0..<a.shape[1] { out[i, j] = a[i, k] * b[k, j] } } }
+      return out
+    }
+    #expect(try Chapter00Grader.naiveMatmul(lastTermOnly) != nil)
+  }
+
+  @Test func softmax() throws {
+    #expect(try Chapter00Grader.softmaxRows(Chapter00.softmaxRows) == nil)
+    // Wrong: the textbook formula without the maximum overflows at logit 1000.
+    let unstable: (Tensor) -> Tensor = { x in
+      var out = x
+      for r in 0..<x.rowCount {
+        let row = (0..<x.rowWidth).map { exp(x.storage[r * x.rowWidth + $0]) }
+        let sum = row.reduce(0, +)
+        for j in row.indices { out.storage[r * x.rowWidth + j] = row[j] / sum }
+      }
+      return out
+    }
+    #expect(try Chapter00Grader.softmaxRows(unstable) != nil)
+  }
+
+  @Test func gelu() throws {
+    #expect(try Chapter00Grader.geluBackward(Chapter00.geluBackward) == nil)
+    // Wrong: the derivative of 0.5·x·(1 + tanh(u)) without the product rule's second term.
+    let firstTermOnly: (Tensor, Tensor) -> Tensor = { x, dOut in
+      let s = (2 / Float.pi).squareRoot()
+      var dX = x
+      for i in x.storage.indices {
+        let v = x.storage[i]
+        dX.storage[i] = 0.5 * (1 + tanh(s * (v + 0.044715 * v * v * v))) * dOut.storage[i]
+      }
+      return dX
+    }
+    #expect(try Chapter00Grader.geluBackward(firstTermOnly) != nil)
+  }
+
+  @Test func unattemptedExercisesAreDetected() {
+    #expect(isAttempted { _ = Chapter00.rowMajorOffset([0], shape: [1]) })
+    #expect(!isAttempted { throw Exercise.notAttempted })
+  }
+}
