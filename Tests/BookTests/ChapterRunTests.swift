@@ -1,0 +1,55 @@
+import Foundation
+import Testing
+
+/// Runs every chapter executable with `--quick`, as a learner would, and holds the book to
+/// what the chapters print.
+@Suite("Every chapter runs and its checks pass", .serialized)
+struct ChapterRuns {
+  static let chapters = Workbook.chapters.map(\.product)
+
+  /// The `[check]` lines of an output.
+  static func checks(_ output: String) -> [String] {
+    output.split(separator: "\n").map(String.init).filter { $0.hasPrefix("[check]") }
+  }
+
+  @Test(arguments: chapters)
+  func quickRunPasses(_ chapter: String) throws {
+    let (status, out, err) = try Workbook.run(chapter, ["--quick"])
+    let checks = Self.checks(out)
+    #expect(status == 0, "\(chapter) --quick exited \(status): \(err)")
+    #expect(!checks.isEmpty, "\(chapter) printed no [check] lines")
+    for line in checks { #expect(line.hasSuffix(" OK"), "\(line)") }
+    #expect(out.contains("all \(checks.count) checks OK"))
+  }
+
+  /// The book quotes a chapter's checks in a block marked `<!-- output: chNN-name -->`; they
+  /// must be the lines the chapter prints now. Numbers that depend on the platform's math
+  /// library (last digits of an error) are compared exactly only on the platform the book
+  /// was written on, Linux on x86_64.
+  @Test(arguments: chapters)
+  func bookQuotesTheChecksThatArePrinted(_ chapter: String) throws {
+    let folder = try #require(Workbook.chapters.first { $0.product == chapter }?.folder)
+    let book = Workbook.root.appendingPathComponent("book/\(folder).md")
+    let markdown = try String(contentsOf: book, encoding: .utf8)
+    let pattern = /<!-- output: ([\w-]+) -->\n```text\n((?:.*\n)*?)```/
+    let quoted = markdown.matches(of: pattern).filter { $0.1 == chapter }.flatMap { Self.checks(String($0.2)) }
+    #expect(!quoted.isEmpty, "book/\(folder).md quotes no output of \(chapter)")
+    let printed = Self.checks(try Workbook.run(chapter, ["--quick"]).out)
+    #if os(Linux) && arch(x86_64)
+      for line in quoted { #expect(printed.contains(line), "the book quotes a line \(chapter) no longer prints: \(line)") }
+    #else
+      let mask = { (line: String) in line.replacing(/[0-9.e+-]+/, with: "#") }
+      for line in quoted { #expect(printed.map(mask).contains(mask(line)), "\(line)") }
+    #endif
+  }
+
+  @Test(arguments: chapters)
+  func badFlagGivesOneLineError(_ chapter: String) throws {
+    let (status, out, err) = try Workbook.run(chapter, ["--no-such-option"])
+    #expect(status == 2)
+    #expect(out.isEmpty)
+    #expect(err == "error: unknown option --no-such-option (see \(chapter) --help for the list)\n")
+    let help = try Workbook.run(chapter, ["--help"])
+    #expect(help.status == 0 && help.out.contains("--quick"))
+  }
+}
