@@ -49,7 +49,7 @@ struct GemmOperands {
 enum GemmEngine {
   static let MR = 12
   static let NR = 32
-  static let KC = 256
+  static let KC = 384
   static let NC = 1024
 
   static func run(M: Int, N: Int, K: Int, _ o: GemmOperands, accumulate: Bool, threads: Int) {
@@ -81,7 +81,7 @@ enum GemmEngine {
   /// One thread's share: the blocked loops around the micro-kernel.
   static func single(M: Int, N: Int, K: Int, _ o: GemmOperands, accumulate: Bool) {
     let kBlocks = (K + KC - 1) / KC
-    let kcMax = (K + kBlocks - 1) / kBlocks  // even blocks: K = 384 gives 192 + 192
+    let kcMax = (K + kBlocks - 1) / kBlocks  // even blocks: K = 1000 gives 334 + 334 + 332
     let ncMax = min(NC, (N + NR - 1) / NR * NR)
     let packedA = UnsafeMutableRawPointer.allocate(byteCount: MR * kcMax * 4, alignment: 64)
       .bindMemory(to: Float.self, capacity: MR * kcMax)

@@ -1,0 +1,45 @@
+// The benchmark runner's shared pieces: a measured case, timing, and output.
+
+import Foundation
+import GPTKit
+
+/// One measured figure with the reference it is compared against.
+struct BenchResult {
+  var suite: String
+  var name: String
+  var value: Double
+  var unit: String
+  var reference: Double?
+  /// Where the reference comes from, e.g. "OpenBLAS AVX-512, same shape".
+  var basis: String
+  /// Extra columns for the human-readable table.
+  var notes: String = ""
+
+  var ratio: Double? { reference.map { value / $0 } }
+
+  /// `{"suite","case","value","unit","reference","ratio"}`, one object per line.
+  var json: String {
+    func number(_ x: Double?) -> String { x.map { String(format: "%.4g", $0) } ?? "null" }
+    func quoted(_ s: String) -> String {
+      "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+    return "{\"suite\":\(quoted(suite)),\"case\":\(quoted(name)),\"value\":\(number(value)),\"unit\":\(quoted(unit)),\"reference\":\(number(reference)),\"ratio\":\(number(ratio))}"
+  }
+}
+
+/// The best (shortest) time of `body` over `repeats` rounds, after one warm-up call;
+/// each round repeats the call until it has run for at least `minimum` seconds.
+func bestTime(repeats: Int = 5, minimum: Double = 0.2, _ body: () -> Void) -> Double {
+  body()
+  var best = Double.infinity
+  for _ in 0..<repeats {
+    var calls = 0
+    let start = monotonicSeconds()
+    repeat {
+      body()
+      calls += 1
+    } while monotonicSeconds() - start < minimum
+    best = min(best, (monotonicSeconds() - start) / Double(calls))
+  }
+  return best
+}

@@ -1,0 +1,54 @@
+// The `gemm` suite: matrix multiplies of exactly the shapes a GPT's training step runs.
+
+import GPTKit
+
+/// The shapes of one layer of the reference GPT (C = 384, B*T = 32*256 = 8192 tokens), in
+/// the forms its forward and backward passes use.
+enum GemmSuite {
+  struct Shape {
+    var label: String
+    var M: Int, K: Int, N: Int
+    var transposeA = false
+    var transposeB = false
+    /// The reference shape "MxK·KxN" this case is compared against.
+    var referenceKey: String
+  }
+
+  static let shapes = [
+    Shape(label: "qkv forward A·B", M: 8192, K: 384, N: 1152, referenceKey: "8192x384·384x1152"),
+    Shape(label: "mlp up forward A·B", M: 8192, K: 384, N: 1536, referenceKey: "8192x384·384x1536"),
+    Shape(label: "mlp down forward A·B", M: 8192, K: 1536, N: 384, referenceKey: "8192x1536·1536x384"),
+    Shape(label: "attn proj fwd A·B", M: 8192, K: 384, N: 384, referenceKey: "8192x384·384x384"),
+    Shape(label: "qkv dX = dY·Wᵀ A·Bᵀ", M: 8192, K: 1152, N: 384, transposeB: true, referenceKey: "8192x1536·1536x384"),
+    Shape(label: "qkv dW = Xᵀ·dY Aᵀ·B", M: 384, K: 8192, N: 1152, transposeA: true, referenceKey: "384x8192·8192x1152"),
+    Shape(label: "mlp up dW Aᵀ·B", M: 384, K: 8192, N: 1536, transposeA: true, referenceKey: "384x8192·8192x1152"),
+    Shape(label: "square A·B", M: 1024, K: 1024, N: 1024, referenceKey: "1024x1024·1024x1024"),
+  ]
+
+  static func run(peak: Double) -> [BenchResult] {
+    var rng = SplitMix64(seed: 2024)
+    return shapes.map { shape in
+      let a = Tensor.randn([shape.M * shape.K], rng: &rng)
+      let b = Tensor.randn([shape.K * shape.N], rng: &rng)
+      var c = Tensor(shape: [shape.M * shape.N])
+      let seconds = c.withMutablePointer { pc in
+        a.withPointer { pa in
+          b.withPointer { pb in
+            bestTime {
+              Matmul.gemm(
+                M: shape.M, N: shape.N, K: shape.K, a: pa, transposeA: shape.transposeA,
+                b: pb, transposeB: shape.transposeB, c: pc)
+            }
+          }
+        }
+      }
+      let gflops = 2 * Double(shape.M) * Double(shape.N) * Double(shape.K) / seconds / 1e9
+      let sameShape = shape.referenceKey == "\(shape.M)x\(shape.K)·\(shape.K)x\(shape.N)"
+      return BenchResult(
+        suite: "gemm", name: "\(shape.label) \(shape.M)x\(shape.K)·\(shape.K)x\(shape.N)",
+        value: gflops, unit: "GFLOP/s", reference: Reference.openBLASAVX512[shape.referenceKey],
+        basis: sameShape ? "OpenBLAS AVX-512" : "OpenBLAS AVX-512, \(shape.referenceKey)",
+        notes: "\(Int((100 * gflops / peak).rounded()))% of peak")
+    }
+  }
+}
