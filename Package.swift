@@ -8,14 +8,14 @@ import PackageDescription
 // target, `SIMD16<Float>` code runs at a few GFLOP/s instead of ~100 per core (AVX-512).
 // Learners build on the machine they run on, so "native" is the right target.
 #if arch(x86_64)
-let fastMath: [SwiftSetting] = [
-  .unsafeFlags(["-Xcc", "-march=native", "-enforce-exclusivity=unchecked"], .when(configuration: .release))
-]
+  let fastMath: [SwiftSetting] = [
+    .unsafeFlags(["-Xcc", "-march=native", "-enforce-exclusivity=unchecked"], .when(configuration: .release))
+  ]
 #else
-// arm64 (Apple silicon, Linux on ARM): NEON is part of the baseline, no flag needed.
-let fastMath: [SwiftSetting] = [
-  .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))
-]
+  // arm64 (Apple silicon, Linux on ARM): NEON is part of the baseline, no flag needed.
+  let fastMath: [SwiftSetting] = [
+    .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))
+  ]
 #endif
 
 let chapters = [

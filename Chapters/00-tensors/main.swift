@@ -59,8 +59,11 @@ func gflops(_ n: Int, naive: Bool) -> Double {
   repeat {
     out.withMutablePointer { c in
       p.withPointer { pp in
-        if naive { Matmul.naive(M: n, N: n, K: n, a: pp, b: pp, c: c) }
-        else { Matmul.gemm(M: n, N: n, K: n, a: pp, b: pp, c: c) }
+        if naive {
+          Matmul.naive(M: n, N: n, K: n, a: pp, b: pp, c: c)
+        } else {
+          Matmul.gemm(M: n, N: n, K: n, a: pp, b: pp, c: c)
+        }
       }
     }
     runs += 1
@@ -72,8 +75,11 @@ let naiveSpeed = gflops(naiveSize, naive: true)
 let fastSpeed = gflops(size, naive: false)
 let peak = PeakFlops.measure(threads: Parallel.threadCount)
 report.info("naive matmul \(naiveSize)x\(naiveSize): \(naiveSpeed.formatted(decimals: 1)) GFLOP/s (1 thread)")
-report.info("fast matmul \(size)x\(size): \(fastSpeed.formatted(decimals: 1)) GFLOP/s on \(Parallel.threadCount) threads")
-report.info("this CPU's FMA peak: \(peak.formatted(decimals: 1)) GFLOP/s on \(Parallel.threadCount) threads: the fast kernel reaches \(Int(100 * fastSpeed / peak))%, \(Int((fastSpeed / naiveSpeed).rounded()))x the naive loop")
+report.info(
+  "fast matmul \(size)x\(size): \(fastSpeed.formatted(decimals: 1)) GFLOP/s on \(Parallel.threadCount) threads")
+report.info(
+  "this CPU's FMA peak: \(peak.formatted(decimals: 1)) GFLOP/s on \(Parallel.threadCount) threads: the fast kernel reaches \(Int(100 * fastSpeed / peak))%, \(Int((fastSpeed / naiveSpeed).rounded()))x the naive loop"
+)
 
 // MARK: 3. Backward passes and gradient checks
 report.section("3. backward passes, each proven by a gradient check")
@@ -99,16 +105,21 @@ gradientCheck("softmax backward", h, forward: Softmax.forward) { dOut in
 }
 let gamma = Tensor.randn([16], mean: 1, std: 0.1, rng: &rng)
 let beta = Tensor.randn([16], std: 0.1, rng: &rng)
-gradientCheck("layernorm backward (input)", h, forward: { LayerNorm.forward($0, weight: gamma, bias: beta).out }) { dOut in
+gradientCheck("layernorm backward (input)", h, forward: { LayerNorm.forward($0, weight: gamma, bias: beta).out }) {
+  dOut in
   let saved = LayerNorm.forward(h, weight: gamma, bias: beta)
   var (dX, dW, dB) = (Tensor(shape: h.shape), Tensor(shape: [16]), Tensor(shape: [16]))
-  LayerNorm.backward(dOut, input: h, weight: gamma, mean: saved.mean, rstd: saved.rstd, dX: &dX, dWeight: &dW, dBias: &dB)
+  LayerNorm.backward(
+    dOut, input: h, weight: gamma, mean: saved.mean, rstd: saved.rstd, dX: &dX, dWeight: &dW, dBias: &dB)
   return dX
 }
 let targets: [Int32] = [3, 7, CrossEntropy.ignore, 15]
-gradientCheck("cross-entropy backward, one position ignored", h, forward: {
-  Tensor(shape: [1], storage: [CrossEntropy.forward($0, targets: targets).loss])
-}) { dOut in
+gradientCheck(
+  "cross-entropy backward, one position ignored", h,
+  forward: {
+    Tensor(shape: [1], storage: [CrossEntropy.forward($0, targets: targets).loss])
+  }
+) { dOut in
   let (_, probs, counted) = CrossEntropy.forward(h, targets: targets)
   var dLogits = Tensor(shape: h.shape)
   CrossEntropy.backward(probs: probs, targets: targets, counted: counted, dLoss: dOut.storage[0], into: &dLogits)

@@ -23,7 +23,8 @@ struct BenchResult {
     func quoted(_ s: String) -> String {
       "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
-    return "{\"suite\":\(quoted(suite)),\"case\":\(quoted(name)),\"value\":\(number(value)),\"unit\":\(quoted(unit)),\"reference\":\(number(reference)),\"ratio\":\(number(ratio))}"
+    return
+      "{\"suite\":\(quoted(suite)),\"case\":\(quoted(name)),\"value\":\(number(value)),\"unit\":\(quoted(unit)),\"reference\":\(number(reference)),\"ratio\":\(number(ratio))}"
   }
 }
 

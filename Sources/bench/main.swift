@@ -17,22 +17,31 @@ while let word = words.popFirst() {
   switch word {
   case "--json": json = true
   case "--threads":
-    guard let value = words.popFirst().flatMap(Int.init), value > 0 else { fail("--threads needs a positive whole number", code: 2) }
+    guard let value = words.popFirst().flatMap(Int.init), value > 0 else {
+      fail("--threads needs a positive whole number", code: 2)
+    }
     threads = value
   case "--help", "-h":
     print("usage: swift run -c release bench [suite...] [--json] [--threads N]\n\nsuites:")
-    for (name, (about, _)) in suites.sorted(by: { $0.key < $1.key }) { print("  \(name.padding(toLength: 10, withPad: " ", startingAt: 0))\(about)") }
+    for (name, (about, _)) in suites.sorted(by: { $0.key < $1.key }) {
+      print("  \(name.padding(toLength: 10, withPad: " ", startingAt: 0))\(about)")
+    }
     print("\nWith no suite named, every suite runs. --threads defaults to 2, as in the reference runs.")
     exit(0)
   default:
-    guard suites[word] != nil else { fail("unknown suite or option '\(word)' (suites: \(suites.keys.sorted().joined(separator: ", ")); see bench --help)", code: 2) }
+    guard suites[word] != nil else {
+      fail(
+        "unknown suite or option '\(word)' (suites: \(suites.keys.sorted().joined(separator: ", ")); see bench --help)",
+        code: 2)
+    }
     chosen.append(word)
   }
 }
 if chosen.isEmpty { chosen = suites.keys.sorted() }
 
 #if DEBUG
-  FileHandle.standardError.write(Data("warning: this is a debug build; run `swift run -c release bench` for real figures\n".utf8))
+  FileHandle.standardError.write(
+    Data("warning: this is a debug build; run `swift run -c release bench` for real figures\n".utf8))
 #endif
 Parallel.threadCount = threads
 let peak = PeakFlops.measure(threads: threads, seconds: 0.5)
@@ -50,7 +59,9 @@ for suite in chosen {
       let ratio = r.ratio.map { $0.formatted(decimals: 2) } ?? "–"
       let reference = r.reference.map { $0.formatted(decimals: 0) } ?? "–"
       let name = r.name.padding(toLength: 44, withPad: " ", startingAt: 0)
-      print("\(r.suite)  \(name) \(r.value.formatted(decimals: 1)) \(r.unit)  \(r.notes)  ref \(reference) (\(r.basis))  ratio \(ratio)")
+      print(
+        "\(r.suite)  \(name) \(r.value.formatted(decimals: 1)) \(r.unit)  \(r.notes)  ref \(reference) (\(r.basis))  ratio \(ratio)"
+      )
     }
   }
 }

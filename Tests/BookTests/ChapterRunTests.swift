@@ -36,7 +36,9 @@ struct ChapterRuns {
     #expect(!quoted.isEmpty, "book/\(folder).md quotes no output of \(chapter)")
     let printed = Self.checks(try Workbook.run(chapter, ["--quick"]).out)
     #if os(Linux) && arch(x86_64)
-      for line in quoted { #expect(printed.contains(line), "the book quotes a line \(chapter) no longer prints: \(line)") }
+      for line in quoted {
+        #expect(printed.contains(line), "the book quotes a line \(chapter) no longer prints: \(line)")
+      }
     #else
       let mask = { (line: String) in line.replacing(/[0-9.e+-]+/, with: "#") }
       for line in quoted { #expect(printed.map(mask).contains(mask(line)), "\(line)") }

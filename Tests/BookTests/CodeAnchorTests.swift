@@ -36,7 +36,8 @@ struct CodeAnchors {
     else { return nil }
     let body = lines[(start + 1)..<end]
     let indent = body.filter { !$0.allSatisfy(\.isWhitespace) }.map { $0.prefix(while: { $0 == " " }).count }.min() ?? 0
-    return body.map { String($0.dropFirst(min(indent, $0.prefix(while: { $0 == " " }).count))) }.joined(separator: "\n") + "\n"
+    return body.map { String($0.dropFirst(min(indent, $0.prefix(while: { $0 == " " }).count))) }.joined(separator: "\n")
+      + "\n"
   }
 
   @Test func everyIncludeMatchesItsSource() throws {
@@ -48,11 +49,17 @@ struct CodeAnchors {
         total += 1
         let path = Workbook.root.appendingPathComponent(include.file)
         let source = try String(contentsOf: path, encoding: .utf8)
-        let region = try #require(Self.region(include.anchor, in: source), "\(chapter.lastPathComponent): no anchor \(include.anchor) in \(include.file)")
+        let region = try #require(
+          Self.region(include.anchor, in: source),
+          "\(chapter.lastPathComponent): no anchor \(include.anchor) in \(include.file)")
         if update {
-          markdown.replaceSubrange(include.range, with: "<!-- code: \(include.file)#\(include.anchor) -->\n```swift\n\(region)```")
+          markdown.replaceSubrange(
+            include.range, with: "<!-- code: \(include.file)#\(include.anchor) -->\n```swift\n\(region)```")
         } else {
-          #expect(include.shown == region, "\(chapter.lastPathComponent) shows an old copy of \(include.file)#\(include.anchor): run UPDATE_BOOK=1 swift test --filter CodeAnchors")
+          #expect(
+            include.shown == region,
+            "\(chapter.lastPathComponent) shows an old copy of \(include.file)#\(include.anchor): run UPDATE_BOOK=1 swift test --filter CodeAnchors"
+          )
         }
       }
       if update { try markdown.write(to: chapter, atomically: true, encoding: .utf8) }

@@ -9,7 +9,8 @@ enum Workbook {
   /// Every chapter as (product name, folder name), read from `Chapters/`:
   /// `Chapters/00-tensors` is the product `ch00-tensors`.
   static var chapters: [(product: String, folder: String)] {
-    let folders = (try? FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("Chapters").path)) ?? []
+    let folders =
+      (try? FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("Chapters").path)) ?? []
     return folders.filter { $0.first?.isNumber == true }.sorted().map { ("ch" + $0, $0) }
   }
 
@@ -17,7 +18,9 @@ enum Workbook {
   static var bookChapters: [URL] {
     let book = root.appendingPathComponent("book")
     let names = (try? FileManager.default.contentsOfDirectory(atPath: book.path)) ?? []
-    return names.filter { $0.hasSuffix(".md") && $0.first?.isNumber == true }.sorted().map { book.appendingPathComponent($0) }
+    return names.filter { $0.hasSuffix(".md") && $0.first?.isNumber == true }.sorted().map {
+      book.appendingPathComponent($0)
+    }
   }
 
   /// Where `swift test` put the chapter executables: next to the test binary.
@@ -33,7 +36,8 @@ enum Workbook {
   /// Runs a chapter executable from the package root; returns exit code, stdout and stderr.
   static func run(_ product: String, _ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
     guard let url = executable(product) else {
-      throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "\(product) is not built: run `swift build` first"])
+      throw CocoaError(
+        .fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "\(product) is not built: run `swift build` first"])
     }
     let process = Process()
     process.executableURL = url

@@ -14,7 +14,9 @@ enum Chapter00Grader {
       var index = shape.map { $0 - 1 }
       index[0] = shape[0] / 2
       let got = try answer(index, shape)
-      if got != probe.offset(index) { return "offset of \(index) in shape \(shape): got \(got), want \(probe.offset(index))" }
+      if got != probe.offset(index) {
+        return "offset of \(index) in shape \(shape): got \(got), want \(probe.offset(index))"
+      }
     }
     return nil
   }
@@ -38,7 +40,9 @@ enum Chapter00Grader {
     for x in cases {
       let got = try answer(x)
       guard got.shape == x.shape else { return "shape \(got.shape), want \(x.shape)" }
-      if got.storage.contains(where: { !$0.isFinite }) { return "nan or inf for logits \(x.storage.prefix(3)): subtract the row maximum first" }
+      if got.storage.contains(where: { !$0.isFinite }) {
+        return "nan or inf for logits \(x.storage.prefix(3)): subtract the row maximum first"
+      }
       let error = got.maxAbsDifference(Softmax.forward(x))
       if error > 1e-5 { return "off by up to \(error) for rows of \(x.shape)" }
     }
@@ -72,7 +76,8 @@ struct Chapter00Exercises {
 
   @Test(
     "0.2 naive matmul",
-    .enabled(if: isAttempted { _ = try naiveMatmul(Tensor(shape: [1, 1]), Tensor(shape: [1, 1])) }, "not attempted yet"))
+    .enabled(
+      if: isAttempted { _ = try naiveMatmul(Tensor(shape: [1, 1]), Tensor(shape: [1, 1])) }, "not attempted yet"))
   func matmul() throws {
     let failure = try Chapter00Grader.naiveMatmul(Exercises.naiveMatmul)
     #expect(failure == nil, "\(failure ?? "")")
@@ -88,7 +93,8 @@ struct Chapter00Exercises {
 
   @Test(
     "0.4 GELU backward",
-    .enabled(if: isAttempted { _ = try geluBackward(x: Tensor(shape: [1]), dOut: Tensor(shape: [1])) }, "not attempted yet"))
+    .enabled(
+      if: isAttempted { _ = try geluBackward(x: Tensor(shape: [1]), dOut: Tensor(shape: [1])) }, "not attempted yet"))
   func gelu() throws {
     let failure = try Chapter00Grader.geluBackward { try Exercises.geluBackward(x: $0, dOut: $1) }
     #expect(failure == nil, "\(failure ?? "")")

@@ -68,7 +68,11 @@ struct GradientTests {
     func forward(_ x: Tensor, _ w: Tensor, _ b: Tensor) -> Tensor {
       var out = Tensor(shape: [N, OC])
       out.withMutablePointer { o in
-        x.withPointer { xp in w.withPointer { wp in b.withPointer { Linear.forward(out: o, inp: xp, weight: wp, bias: $0, N: N, C: C, OC: OC) } } }
+        x.withPointer { xp in
+          w.withPointer { wp in
+            b.withPointer { Linear.forward(out: o, inp: xp, weight: wp, bias: $0, N: N, C: C, OC: OC) }
+          }
+        }
       }
       return out
     }
@@ -79,7 +83,9 @@ struct GradientTests {
           dB.withMutablePointer { db in
             dOut.withPointer { dy in
               x.withPointer { xp in
-                w.withPointer { Linear.backward(dInp: dx, dWeight: dw, dBias: db, dOut: dy, inp: xp, weight: $0, N: N, C: C, OC: OC) }
+                w.withPointer {
+                  Linear.backward(dInp: dx, dWeight: dw, dBias: db, dOut: dy, inp: xp, weight: $0, N: N, C: C, OC: OC)
+                }
               }
             }
           }

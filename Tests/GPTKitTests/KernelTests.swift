@@ -93,7 +93,8 @@ struct KernelTests {
     var out = Tensor(shape: [3, 5])
     out.withMutablePointer { o in
       x.withPointer { xp in
-        w.withPointer { wp in b.withPointer { Linear.forward(out: o, inp: xp, weight: wp, bias: $0, N: 3, C: 4, OC: 5) } }
+        w.withPointer { wp in b.withPointer { Linear.forward(out: o, inp: xp, weight: wp, bias: $0, N: 3, C: 4, OC: 5) }
+        }
       }
     }
     let product = matmul(x, w)

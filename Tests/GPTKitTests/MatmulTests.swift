@@ -44,7 +44,9 @@ struct MatmulTests {
     for transposeA in [false, true] {
       for transposeB in [false, true] {
         let (fast, reference) = bothProducts(M: M, N: N, K: K, transposeA: transposeA, transposeB: transposeB)
-        #expect(maxDifference(fast, reference) < 1e-4 * Float(K).squareRoot(), "A\(transposeA ? "ᵀ" : "")·B\(transposeB ? "ᵀ" : "") \(size)")
+        #expect(
+          maxDifference(fast, reference) < 1e-4 * Float(K).squareRoot(),
+          "A\(transposeA ? "ᵀ" : "")·B\(transposeB ? "ᵀ" : "") \(size)")
       }
     }
   }

@@ -78,7 +78,8 @@ public func matmul(
   let (br, bc) = (b.shape[b.rank - 2], b.shape[b.rank - 1])
   let (M, K) = transposeA ? (ac, ar) : (ar, ac)
   let (K2, N) = transposeB ? (bc, br) : (br, bc)
-  precondition(K == K2, "inner extents differ: \(a.shape) x \(b.shape) (transposeA \(transposeA), transposeB \(transposeB))")
+  precondition(
+    K == K2, "inner extents differ: \(a.shape) x \(b.shape) (transposeA \(transposeA), transposeB \(transposeB))")
   var out = Tensor(shape: a.rank == 3 ? [batch, M, N] : [M, N])
   a.storage.withUnsafeBufferPointer { pa in
     b.storage.withUnsafeBufferPointer { pb in

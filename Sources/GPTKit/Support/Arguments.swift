@@ -56,7 +56,8 @@ public struct Arguments {
         throw ArgumentError(description: "unexpected argument '\(word)': options start with -- (see \(program) --help)")
       }
       let body = word.dropFirst(2)
-      let (name, inline) = body.firstIndex(of: "=").map { (String(body[..<$0]), String(body[body.index(after: $0)...])) }
+      let (name, inline) =
+        body.firstIndex(of: "=").map { (String(body[..<$0]), String(body[body.index(after: $0)...])) }
         ?? (String(body), nil)
       guard let option = self.options.first(where: { $0.name == name }) else {
         throw ArgumentError(description: "unknown option --\(name) (see \(program) --help for the list)")
@@ -115,7 +116,8 @@ public struct Arguments {
   /// An option's value as a whole number; exits with a one-line error if it is not one.
   public func int(_ name: String, in range: ClosedRange<Int> = Int.min...Int.max) -> Int {
     guard let value = Int(string(name)), range.contains(value) else {
-      fail("--\(name) expects a whole number in \(range.lowerBound)...\(range.upperBound), got '\(string(name))'", code: 2)
+      fail(
+        "--\(name) expects a whole number in \(range.lowerBound)...\(range.upperBound), got '\(string(name))'", code: 2)
     }
     return value
   }

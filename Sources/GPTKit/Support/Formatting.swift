@@ -19,7 +19,8 @@ public func formatDuration(_ seconds: Double) -> String {
   if seconds < 1 { return "\(Int((seconds * 1000).rounded()))ms" }
   if seconds < 60 { return "\(seconds.formatted(decimals: 1))s" }
   let whole = Int(seconds.rounded())
-  return whole < 3600 ? "\(whole / 60)m\(String(format: "%02d", whole % 60))s"
+  return whole < 3600
+    ? "\(whole / 60)m\(String(format: "%02d", whole % 60))s"
     : "\(whole / 3600)h\(String(format: "%02d", whole / 60 % 60))m"
 }
 

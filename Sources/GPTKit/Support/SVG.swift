@@ -39,13 +39,15 @@ public enum SVG {
       svg += text(left - 6, py(fy) + 4, tick(fy), anchor: "end")
     }
     svg += text(left + plotW / 2, height - 10, xLabel, anchor: "middle")
-    svg += "<text x=\"16\" y=\"\(top + plotH / 2)\" font-size=\"13\" text-anchor=\"middle\" transform=\"rotate(-90 16 \(top + plotH / 2))\">\(escape(yLabel))</text>\n"
+    svg +=
+      "<text x=\"16\" y=\"\(top + plotH / 2)\" font-size=\"13\" text-anchor=\"middle\" transform=\"rotate(-90 16 \(top + plotH / 2))\">\(escape(yLabel))</text>\n"
     for (k, s) in series.enumerated() {
       let color = palette[k % palette.count]
       let path = s.points.map { "\(round2(px($0.x))),\(round2(py($0.y)))" }.joined(separator: " ")
       svg += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" points=\"\(path)\"/>\n"
       let ly = top + 16 + Double(k) * 18
-      svg += "<line x1=\"\(left + plotW - 150)\" y1=\"\(ly - 4)\" x2=\"\(left + plotW - 130)\" y2=\"\(ly - 4)\" stroke=\"\(color)\" stroke-width=\"2\"/>\n"
+      svg +=
+        "<line x1=\"\(left + plotW - 150)\" y1=\"\(ly - 4)\" x2=\"\(left + plotW - 130)\" y2=\"\(ly - 4)\" stroke=\"\(color)\" stroke-width=\"2\"/>\n"
       svg += text(left + plotW - 124, ly, s.name, anchor: "start")
     }
     return svg + "</svg>\n"
@@ -70,7 +72,8 @@ public enum SVG {
         let v = high > low ? Double((matrix[r, c] - low) / (high - low)) : 0
         let shade = { (from: Double, to: Double) in Int(from + (to - from) * v) }
         let color = "rgb(\(shade(255, 8)),\(shade(255, 48)),\(shade(255, 107)))"
-        svg += "<rect x=\"\(round2(left + Double(c) * cellSize))\" y=\"\(round2(top + Double(r) * cellSize))\" width=\"\(cellSize)\" height=\"\(cellSize)\" fill=\"\(color)\"/>\n"
+        svg +=
+          "<rect x=\"\(round2(left + Double(c) * cellSize))\" y=\"\(round2(top + Double(r) * cellSize))\" width=\"\(cellSize)\" height=\"\(cellSize)\" fill=\"\(color)\"/>\n"
       }
     }
     for (r, label) in rowLabels.prefix(rows).enumerated() {
@@ -78,7 +81,8 @@ public enum SVG {
     }
     for (c, label) in columnLabels.prefix(columns).enumerated() {
       let x = left + (Double(c) + 0.75) * cellSize
-      svg += "<text x=\"\(round2(x))\" y=\"\(top - 4)\" font-size=\"10\" transform=\"rotate(-60 \(round2(x)) \(top - 4))\">\(escape(label))</text>\n"
+      svg +=
+        "<text x=\"\(round2(x))\" y=\"\(top - 4)\" font-size=\"10\" transform=\"rotate(-60 \(round2(x)) \(top - 4))\">\(escape(label))</text>\n"
     }
     return svg + "</svg>\n"
   }
@@ -103,7 +107,8 @@ public enum SVG {
   }
 
   static func tick(_ v: Double) -> String {
-    abs(v) >= 1000 || (abs(v) < 0.01 && v != 0) ? v.formatted(significant: 3) : v.formatted(decimals: abs(v) >= 100 ? 0 : 2)
+    abs(v) >= 1000 || (abs(v) < 0.01 && v != 0)
+      ? v.formatted(significant: 3) : v.formatted(decimals: abs(v) >= 100 ? 0 : 2)
   }
 
   static func round2(_ v: Double) -> String { v.formatted(decimals: 1) }
