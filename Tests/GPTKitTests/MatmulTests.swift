@@ -90,3 +90,12 @@ struct MatmulTests {
     #expect(abs(c[2, 1, 3] - expected) < 1e-5)
   }
 }
+
+@Suite("00 tensors: empty shapes")
+struct EmptyShapeTests {
+  @Test func emptyOperandsGiveEmptyOrZeroResults() {
+    #expect(matmul(Tensor(shape: [0, 3]), Tensor(shape: [3, 2])).shape == [0, 2])
+    #expect(matmul(Tensor(shape: [2, 0]), Tensor(shape: [0, 2])).storage == [0, 0, 0, 0])
+    #expect(CrossEntropy.forward(Tensor(shape: [0, 5]), targets: []).counted == 0)
+  }
+}

@@ -69,7 +69,9 @@ public enum CrossEntropy {
     let result = probs.withMutablePointer { p in
       logits.withPointer { l in
         targets.withUnsafeBufferPointer { t in
-          forward(losses: &losses, probs: p, logits: l, targets: t.baseAddress!, rows: N, V: V)
+          forward(
+            losses: &losses, probs: p, logits: l, targets: t.baseAddress ?? UnsafePointer(bitPattern: 64)!, rows: N,
+            V: V)
         }
       }
     }
@@ -84,7 +86,8 @@ public enum CrossEntropy {
       probs.withPointer { p in
         targets.withUnsafeBufferPointer { t in
           backward(
-            dLogits: d, probs: p, targets: t.baseAddress!, rows: probs.rowCount, V: probs.rowWidth,
+            dLogits: d, probs: p, targets: t.baseAddress ?? UnsafePointer(bitPattern: 64)!, rows: probs.rowCount,
+            V: probs.rowWidth,
             counted: counted, dLoss: dLoss)
         }
       }

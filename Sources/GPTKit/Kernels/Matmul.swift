@@ -81,15 +81,13 @@ public func matmul(
   precondition(
     K == K2, "inner extents differ: \(a.shape) x \(b.shape) (transposeA \(transposeA), transposeB \(transposeB))")
   var out = Tensor(shape: a.rank == 3 ? [batch, M, N] : [M, N])
-  a.storage.withUnsafeBufferPointer { pa in
-    b.storage.withUnsafeBufferPointer { pb in
-      out.storage.withUnsafeMutableBufferPointer { pc in
+  a.withPointer { pa in
+    b.withPointer { pb in
+      out.withMutablePointer { pc in
         for n in 0..<batch {
           Matmul.gemm(
-            M: M, N: N, K: K,
-            a: pa.baseAddress! + n * M * K, transposeA: transposeA,
-            b: pb.baseAddress! + n * K * N, transposeB: transposeB,
-            c: pc.baseAddress! + n * M * N)
+            M: M, N: N, K: K, a: pa + n * M * K, transposeA: transposeA, b: pb + n * K * N,
+            transposeB: transposeB, c: pc + n * M * N)
         }
       }
     }
