@@ -14,8 +14,12 @@ struct BenchResult {
   var basis: String
   /// Extra columns for the human-readable table.
   var notes: String = ""
+  /// Throughputs are better high, times low; the ratio is always "how many times better".
+  var higherIsBetter = true
 
-  var ratio: Double? { reference.map { value / $0 } }
+  /// How many times better than the reference (> 1 beats it): ours / reference for
+  /// throughputs, reference / ours for times.
+  var ratio: Double? { reference.map { higherIsBetter ? value / $0 : $0 / value } }
 
   /// `{"suite","case","value","unit","reference","ratio"}`, one object per line.
   var json: String {

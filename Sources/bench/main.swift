@@ -6,7 +6,8 @@ import Foundation
 import GPTKit
 
 let suites: [String: (String, (_ peak: Double) -> [BenchResult])] = [
-  "gemm": ("matrix multiplies of a GPT layer's shapes, forward and backward forms", GemmSuite.run)
+  "gemm": ("matrix multiplies of a GPT layer's shapes, forward and backward forms", GemmSuite.run),
+  "tokenizer": ("BPE training (vocab 512, 4096) and cl100k encoding on corpora/shakespeare.txt", TokenizerSuite.run),
 ]
 
 var json = false
@@ -48,7 +49,7 @@ let peak = PeakFlops.measure(threads: threads, seconds: 0.5)
 if !json {
   print("bench · \(threads) threads · this machine's FMA peak \(peak.formatted(decimals: 1)) GFLOP/s")
   print("reference machine: \(Reference.machine)")
-  print("ratios (ours / reference) hold only on that machine; '% of peak' compares across machines\n")
+  print("ratio = times better than the reference (> 1 beats it); it holds only on that machine\n")
 }
 for suite in chosen {
   let results = suites[suite]!.1(peak)
@@ -57,10 +58,10 @@ for suite in chosen {
       print(r.json)
     } else {
       let ratio = r.ratio.map { $0.formatted(decimals: 2) } ?? "–"
-      let reference = r.reference.map { $0.formatted(decimals: 0) } ?? "–"
+      let reference = r.reference.map { $0.formatted(significant: 3) } ?? "–"
       let name = r.name.padding(toLength: 44, withPad: " ", startingAt: 0)
       print(
-        "\(r.suite)  \(name) \(r.value.formatted(decimals: 1)) \(r.unit)  \(r.notes)  ref \(reference) (\(r.basis))  ratio \(ratio)"
+        "\(r.suite)  \(name) \(r.value.formatted(significant: 4)) \(r.unit)  \(r.notes)  ref \(reference) (\(r.basis))  ratio \(ratio)"
       )
     }
   }

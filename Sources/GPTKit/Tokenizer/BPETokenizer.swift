@@ -1,0 +1,149 @@
+// Chapter 01 introduces this file: a byte-level BPE tokenizer, compatible with tiktoken.
+
+/// A byte-level byte-pair-encoding tokenizer: GPT-2's and GPT-4's kind.
+///
+/// Text becomes UTF-8 bytes; the split pattern cuts it into pieces; inside each piece,
+/// adjacent tokens merge, lowest rank first, while their concatenation is a known token.
+/// Ranks 0-255 are the single bytes, so any text encodes and nothing is ever unknown.
+/// Special tokens such as `<|endoftext|>` have ids above every rank and are never produced
+/// by merging: they enter only when explicitly allowed.
+///
+/// This is the algorithm of tiktoken, and with a tiktoken rank file (cl100k_base,
+/// o200k_base) it produces tiktoken's ids exactly.
+public struct BPETokenizer: Sendable {
+  public let pattern: SplitPattern
+  /// Special token text → id.
+  public let specialTokens: [String: Int]
+  let table: TokenTable
+
+  /// `ranks[r]` is the byte string of rank `r`.
+  public init(ranks: [[UInt8]], pattern: SplitPattern, specialTokens: [String: Int] = [:]) {
+    self.table = TokenTable(tokens: ranks)
+    self.pattern = pattern
+    self.specialTokens = specialTokens
+  }
+
+  /// Ordinary tokens plus special tokens.
+  public var vocabularySize: Int { max(table.count, (specialTokens.values.max() ?? -1) + 1) }
+  /// Ranks that merging can produce (bytes and merges, no special tokens).
+  public var rankCount: Int { table.count }
+
+  /// The bytes token `id` stands for (a special token's text for special ids).
+  public func bytes(of id: Int) -> [UInt8] {
+    if id < table.count { return Array(table.token(id)) }
+    return Array(specialTokens.first { $0.value == id }?.key.utf8 ?? "".utf8)
+  }
+
+  /// Encodes `text`. Special token text counts as ordinary text unless listed in
+  /// `allowedSpecial`; any *other* special token found in the text is an error (as in
+  /// tiktoken, so that user text cannot smuggle in an `<|endoftext|>`).
+  public func encode(_ text: String, allowedSpecial: Set<String> = []) throws(TokenizerError) -> [Int] {
+    for special in specialTokens.keys where !allowedSpecial.contains(special) && text.contains(special) {
+      throw .disallowedSpecialToken(special)
+    }
+    guard !allowedSpecial.isEmpty else { return encodeOrdinary(text) }
+    var out: [Int] = []
+    var rest = Substring(text)
+    while let (range, special) = firstSpecial(in: rest, among: allowedSpecial) {
+      out += encodeOrdinary(String(rest[..<range.lowerBound]))
+      out.append(specialTokens[special]!)
+      rest = rest[range.upperBound...]
+    }
+    return out + encodeOrdinary(String(rest))
+  }
+
+  func firstSpecial(in text: Substring, among allowed: Set<String>) -> (Range<Substring.Index>, String)? {
+    allowed.compactMap { s in text.range(of: s).map { ($0, s) } }.min { $0.0.lowerBound < $1.0.lowerBound }
+  }
+
+  /// Encodes `text` treating everything, special token text included, as ordinary text.
+  public func encodeOrdinary(_ text: String) -> [Int] {
+    var utf8 = Array(text.utf8)
+    let scalars = Array(text.unicodeScalars)
+    let classes = scalars.map(ScalarClass.of)
+    var out: [Int] = []
+    out.reserveCapacity(utf8.count / 3)
+    var parts = MergeParts()
+    utf8.withUnsafeMutableBufferPointer { bytes in
+      var byte = 0  // UTF-8 offset of the current scalar
+      var scalarIndex = 0
+      pattern.split(scalars, classes: classes) { piece in
+        let start = byte
+        while scalarIndex < piece.upperBound {
+          byte += UTF8.width(scalars[scalarIndex])
+          scalarIndex += 1
+        }
+        encodePiece(bytes.baseAddress! + start, byte - start, into: &out, parts: &parts)
+      }
+    }
+    return out
+  }
+
+  /// One piece: a whole-token shortcut, else merge by rank.
+  @inline(__always)
+  func encodePiece(_ p: UnsafePointer<UInt8>, _ n: Int, into out: inout [Int], parts: inout MergeParts) {
+    let whole = table.rank(p, n)
+    if whole >= 0 {
+      out.append(Int(whole))
+      return
+    }
+    parts.merge(p, n, table: table)
+    for i in 0..<(parts.count - 1) {
+      out.append(Int(table.rank(p + parts.start[i], parts.start[i + 1] - parts.start[i])))
+    }
+  }
+
+  /// The bytes of a token sequence.
+  public func decodeBytes(_ tokens: [Int]) -> [UInt8] {
+    var out: [UInt8] = []
+    for id in tokens { out += bytes(of: id) }
+    return out
+  }
+
+  /// The text of a token sequence; byte sequences that are not valid UTF-8 (a token can end
+  /// in the middle of a character) become U+FFFD, as in tiktoken's `decode`.
+  public func decode(_ tokens: [Int]) -> String {
+    String(decoding: decodeBytes(tokens), as: UTF8.self)
+  }
+}
+
+/// The working state of one piece's merges: boundaries and the rank of merging each
+/// boundary with the next. Reused across pieces so encoding does not allocate.
+struct MergeParts {
+  var start: [Int] = []
+  var rank: [Int32] = []
+  var count: Int { start.count }
+
+  /// tiktoken's `byte_pair_merge`: repeatedly merge the adjacent pair of lowest rank.
+  mutating func merge(_ p: UnsafePointer<UInt8>, _ n: Int, table: TokenTable) {
+    start.removeAll(keepingCapacity: true)
+    rank.removeAll(keepingCapacity: true)
+    for i in 0...n { start.append(i) }
+    for i in 0...n {
+      let r = i + 2 <= n ? table.rank(p + i, 2) : -1
+      rank.append(r < 0 ? Int32.max : r)
+    }
+    while true {
+      var best = Int32.max
+      var at = -1
+      for i in 0..<(count - 1) where rank[i] < best {
+        best = rank[i]
+        at = i
+      }
+      if at < 0 { break }
+      // merging boundary `at` with `at + 1`: the spans on either side change their ranks
+      rank[at] = pairRank(p, at, table)
+      if at > 0 { rank[at - 1] = pairRank(p, at - 1, table) }
+      start.remove(at: at + 1)
+      rank.remove(at: at + 1)
+    }
+  }
+
+  /// The rank of joining the part at `i` with the next one (after the pending removal).
+  @inline(__always)
+  func pairRank(_ p: UnsafePointer<UInt8>, _ i: Int, _ table: TokenTable) -> Int32 {
+    guard i + 3 < count else { return Int32.max }
+    let r = table.rank(p + start[i], start[i + 3] - start[i])
+    return r < 0 ? Int32.max : r
+  }
+}

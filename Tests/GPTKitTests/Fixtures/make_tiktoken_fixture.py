@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""Regenerates tiktoken_cases.json: texts and the ids real tiktoken gives them.
+
+    pip install tiktoken==0.14.0 && python3 corpora/fetch_tiktoken.py
+    python3 Tests/GPTKitTests/Fixtures/make_tiktoken_fixture.py
+
+Uses tiktoken's own (Rust) encoder with the rank files in corpora/tiktoken/, so no network
+access to OpenAI is needed. The Swift tests encode every text with our BPETokenizer and must
+produce exactly these ids.
+"""
+import json, os, random, tiktoken
+from tiktoken.load import load_tiktoken_bpe
+from tiktoken_ext import openai_public
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+
+def encoding(name):
+    spec = getattr(openai_public, name)  # pattern and special tokens from tiktoken itself...
+    path = os.path.join(ROOT, "corpora", "tiktoken", f"{name}.tiktoken")
+    original = tiktoken.load.load_tiktoken_bpe
+    try:  # ...with the rank file read from disk instead of downloaded
+        openai_public.load_tiktoken_bpe = lambda *a, **k: load_tiktoken_bpe(path)
+        params = spec()
+    finally:
+        openai_public.load_tiktoken_bpe = original
+    return tiktoken.Encoding(**params)
+
+HAND_PICKED = [
+    "Hello, world! This is a test of the tokenizer.",
+    "First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak, speak.\n",
+    "def add(a, b):\n    return a + b  # sum\n\nprint(add(2, 3))\n",
+    "for (int i = 0; i < n; i++) { x[i] = y[i] * 2.5f; }",
+    "1234567890 3.14159 1,000,000 2024-11-21 0x1F 007",
+    "   leading spaces, trailing spaces   ",
+    "tabs\tand\t\tmore\ttabs\n\n\n\nnew lines\r\nCRLF line\r\nand \r\n \r\n mixed",
+    "  \n  \n",
+    "café naïve résumé façade ÉCOLE",
+    "cafe\u0301 nai\u0308ve e\u0301\u0301 \u0301start",
+    "日本語のテキスト、中文文本，한국어 텍스트",
+    "emoji 😀👍🏽 family 👨‍👩‍👧‍👦 flags 🇫🇷🇯🇵 ❤️",
+    "I'm you're he's we've they'll she'd IT'S WE'RE Don'T 'tis ſ'ſ o'clock",
+    "HTTPServer camelCaseWord XMLHttpRequest iPhone McDonald's ÀÉÎÕÜ",
+    "Some text<|endoftext|>More text",
+    "path/to/file.txt //comment /*block*/ https://example.com/a/b?c=d",
+    "\u00a0non-breaking\u00a0spaces\u3000ideographic\u2003em\u2028line sep",
+    "Ωmega ∑ ∫ √2 ≈ 1.414 ≠ π — “quotes” ‘single’ …",
+    "",
+    " ",
+    "\n",
+    "a",
+    "!!!???...,,,;;;",
+    "!!!\n\n???/\n/",
+    "Ⅻ Ⅷ ½ ² ³ ٣٤٥ १२३",
+    "ǅungla ǈudevit Ⅰ ʰʲ ʼn",
+]
+
+def random_texts(seed, count):
+    rng = random.Random(seed)
+    alphabet = (list("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") +
+                list(" \t\n\r'\".,;:!?-_/()[]{}<>|@#$%^&*+=~`") + ["  ", "\r\n", "'s", "'LL", " 's"] +
+                list("éÉüßçñøåœæ") + ["e\u0301", "\u0301", "\u0308"] + list("日本語中文한국") +
+                ["😀", "👍🏽", "🇫🇷", "\u00a0", "\u3000", "ſ", "ǅ", "ʰ", "½", "٣", "Ⅻ"])
+    return ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 40))) for _ in range(count)]
+
+def main():
+    corpus = open(os.path.join(ROOT, "corpora", "shakespeare.txt"), encoding="utf-8").read()
+    texts = HAND_PICKED + random_texts(2024, 300) + [corpus[:20000]]
+    cases = {}
+    for name in ("cl100k_base", "o200k_base"):
+        enc = encoding(name)
+        cases[name] = [{"text": t, "ids": enc.encode(t, allowed_special={"<|endoftext|>"})} for t in texts]
+    out = {"tiktoken_version": tiktoken.__version__, "cases": cases}
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tiktoken_cases.json")
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(out, f, ensure_ascii=False, separators=(",", ":"))
+        f.write("\n")
+    print(f"wrote {path}: {len(texts)} texts x 2 encodings")
+
+if __name__ == "__main__":
+    main()

