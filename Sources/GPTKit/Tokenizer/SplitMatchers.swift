@@ -66,6 +66,7 @@ extension SplitPattern {
     return whitespacePiece(c, at: i, toEnd: true, uptoNewline: false, lastIsRun: false)
   }
 
+  // ANCHOR: cl100k-piece
   /// `'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s`
   static func cl100kPiece(_ s: [Unicode.Scalar], _ c: [ScalarClass], at i: Int) -> Int {
     let n = contraction(s, at: i, ignoringCase: true)
@@ -82,6 +83,7 @@ extension SplitPattern {
     }
     return whitespacePiece(c, at: i, toEnd: true, uptoNewline: true, lastIsRun: false)
   }
+  // ANCHOR_END: cl100k-piece
 
   /// o200k: two letter alternatives split by case (with backtracking), digits in threes,
   /// punctuation with trailing newlines or slashes, then whitespace (see `o200kRegex`).

@@ -7,6 +7,11 @@
 Uses tiktoken's own (Rust) encoder with the rank files in corpora/tiktoken/, so no network
 access to OpenAI is needed. The Swift tests encode every text with our BPETokenizer and must
 produce exactly these ids.
+
+It also loads shakespeare-bpe512.tiktoken (+ .json), the BPE-512 that our Swift trainer
+writes for corpora/shakespeare.txt (copy it from runs/tokenizers/ after running
+ch01-tokenization), into tiktoken, and records tiktoken's ids for it: the Swift tests retrain
+it byte for byte and check that Python reads what Swift writes.
 """
 import json, os, random, tiktoken
 from tiktoken.load import load_tiktoken_bpe
@@ -69,12 +74,18 @@ def main():
     for name in ("cl100k_base", "o200k_base"):
         enc = encoding(name)
         cases[name] = [{"text": t, "ids": enc.encode(t, allowed_special={"<|endoftext|>"})} for t in texts]
+    here = os.path.dirname(os.path.abspath(__file__))
+    trained = os.path.join(here, "shakespeare-bpe512.tiktoken")
+    side = json.load(open(trained.replace(".tiktoken", ".json"), encoding="utf-8"))
+    ours = tiktoken.Encoding("shakespeare-bpe512", pat_str=side["pat_str"],
+                             mergeable_ranks=load_tiktoken_bpe(trained), special_tokens=side["special_tokens"])
+    cases["shakespeare-bpe512"] = [{"text": t, "ids": ours.encode(t, allowed_special={"<|endoftext|>"})} for t in texts]
     out = {"tiktoken_version": tiktoken.__version__, "cases": cases}
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tiktoken_cases.json")
     with open(path, "w", encoding="utf-8") as f:
         json.dump(out, f, ensure_ascii=False, separators=(",", ":"))
         f.write("\n")
-    print(f"wrote {path}: {len(texts)} texts x 2 encodings")
+    print(f"wrote {path}: {len(texts)} texts x 3 encodings")
 
 if __name__ == "__main__":
     main()

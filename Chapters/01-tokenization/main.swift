@@ -1,0 +1,176 @@
+// Chapter 01: tokenization. Read book/01-tokenization.md alongside.
+//
+// The progression: characters -> bytes -> byte-level BPE -> pre-splitting -> special tokens
+// -> a production tokenizer (cl100k), each measured on the same Shakespeare text.
+
+import Foundation
+import GPTKit
+
+let args = Arguments.parseOrExit(
+  "ch01-tokenization",
+  summary: "Chapter 01: from characters to byte-level BPE, checked against tiktoken.",
+  options: [
+    Option("data", "the text to train on", default: Corpus.shakespeare),
+    Option("vocab", "BPE vocabulary size to train (saved for later chapters)", default: "512"),
+    Option("encode", "show how TEXT is tokenized and exit", default: ""),
+    Option("tiktoken", "a tiktoken rank file to use (e.g. corpora/tiktoken/cl100k_base.tiktoken)", default: ""),
+    Option("pattern", "split pattern: gpt2, cl100k or o200k", default: "cl100k"),
+  ])
+let dataPath = args.string("data")
+let vocabularySize = args.int("vocab", in: 257...65_536)
+guard let pattern = SplitPattern(rawValue: args.string("pattern")) else {
+  fail("--pattern must be gpt2, cl100k or o200k, got '\(args.string("pattern"))'", code: 2)
+}
+let corpus: String
+do { corpus = try Corpus.load(dataPath, minimumBytes: 1000) } catch { fail(error.description) }
+let cl100kPath = "corpora/tiktoken/cl100k_base.tiktoken"
+
+/// The tokenizer `--encode` and the compression table use: a rank file, or our trained BPE.
+@MainActor func chosenTokenizer() -> (BPETokenizer, String) {
+  let path = args.string("tiktoken")
+  if !path.isEmpty {
+    do {
+      let eot = pattern == .o200k ? 199_999 : pattern == .cl100k ? 100_257 : 50_256
+      return (try RankFile.load(path, pattern: pattern, specialTokens: ["<|endoftext|>": eot]), path)
+    } catch { fail(error.description) }
+  }
+  do {
+    let (bpe, _) = try TokenizerStore.bpe(corpus: corpus, corpusPath: dataPath, vocabularySize: vocabularySize)
+    return (bpe, "BPE-\(vocabularySize) trained on \(dataPath)")
+  } catch { fail("\(error)") }
+}
+
+if args.isSet("encode") {  // the learner's tool: how is this text cut?
+  let (bpe, name) = chosenTokenizer()
+  let text = args.string("encode")
+  let ids = bpe.encodeOrdinary(text)
+  print("\(name): \(text.utf8.count) bytes -> \(ids.count) tokens")
+  print(ids.map { "[\(bpe.decode([$0]).debugDescription.dropFirst().dropLast())]" }.joined())
+  print(ids.map(String.init).joined(separator: " "))
+  exit(0)
+}
+
+let report = ChapterReport("01 tokenization")
+let split = corpus.index(corpus.startIndex, offsetBy: corpus.count * 9 / 10)
+let (train, heldOut) = (String(corpus[..<split]), String(corpus[split...]))
+report.info(
+  "\(dataPath): \(corpus.utf8.count) bytes, \(corpus.unicodeScalars.count) scalars; 90% trains, 10% is held out")
+
+// MARK: 1. Characters
+report.section("1. one token per character (Unicode scalar)")
+let chars = CharTokenizer(corpus: train)
+report.info(
+  "vocabulary: \(chars.vocabularySize) scalars: \(String(String.UnicodeScalarView(chars.scalars)).debugDescription)")
+let line = "First Citizen:"
+let lineIDs = try? chars.encode(line)
+report.check(
+  "\"\(line)\" -> \(lineIDs.map { "\($0.prefix(5))..." } ?? "?") decodes back", lineIDs.map(chars.decode) == line)
+do {
+  _ = try chars.encode("naïve")
+  report.check("a character outside the vocabulary is rejected", false)
+} catch {
+  report.check(
+    "'ï' is not in the vocabulary: encode reports it with its offset", error == .unknownCharacter("ï", offset: 2))
+}
+let composed = "\u{E9}"
+let decomposed = "e\u{301}"
+report.check(
+  "\"é\" composed is 1 scalar, decomposed is \(decomposed.unicodeScalars.count); Swift counts both as \(decomposed.count) Character",
+  composed == decomposed && composed.unicodeScalars.count == 1 && decomposed.count == 1)
+
+// MARK: 2. Bytes
+report.section("2. bytes: a vocabulary of 256 that covers every text")
+let sample = "héllo 日本 😀"
+report.check(
+  "\"\(sample)\": \(sample.unicodeScalars.count) scalars but \(sample.utf8.count) UTF-8 bytes",
+  sample.utf8.count == 18 && sample.unicodeScalars.count == 10)
+
+// MARK: 3. Byte-pair encoding
+report.section("3. byte-pair encoding: merge the most frequent pair, again and again")
+let golden = try! BPETrainer.train("aaabdaaabac", vocabularySize: 259, specialTokens: [])
+let goldenIDs = golden.encodeOrdinary("aaabdaaabac")
+report.check("minbpe's example: \"aaabdaaabac\", 3 merges -> \(goldenIDs)", goldenIDs == [258, 100, 258, 97, 99])
+var timings: [Int: Double] = [:]
+var tokenizers: [Int: BPETokenizer] = [:]
+for size in Set([512, 4096, vocabularySize]).sorted() {
+  let start = monotonicSeconds()
+  tokenizers[size] = try! BPETrainer.train(train, vocabularySize: size)
+  timings[size] = monotonicSeconds() - start
+}
+let bpe512 = tokenizers[512]!
+let firstMerges = (256..<266).map { bpe512.decode([$0]).debugDescription }.joined(separator: " ")
+report.check("BPE-512 has 511 ranks + <|endoftext|>; its first merges: \(firstMerges)", bpe512.vocabularySize == 512)
+for size in timings.keys.sorted() {
+  report.info("trained BPE-\(size) on \(train.utf8.count) bytes in \(formatDuration(timings[size]!))")
+}
+
+// MARK: 4. Pre-splitting
+report.section("4. pre-splitting: where merges may not cross")
+let phrase = "I'll say it's 12345 times:\n  HELLO world!!"
+for p in SplitPattern.allCases {
+  report.info(
+    "\(p.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)) "
+      + p.pieces(of: phrase).map { "[\($0.debugDescription.dropFirst().dropLast())]" }.joined())
+}
+report.check(
+  "cl100k splits digits in threes: \(SplitPattern.cl100k.pieces(of: "12345").debugDescription)",
+  SplitPattern.cl100k.pieces(of: "12345") == ["123", "45"])
+
+// MARK: 5. Special tokens and round trips
+report.section("5. special tokens and round trips")
+let eot = bpe512.specialTokens["<|endoftext|>"]!
+let withEOT = try? bpe512.encode("to be<|endoftext|>or not", allowedSpecial: ["<|endoftext|>"])
+report.check("<|endoftext|> becomes one id (\(eot)) when allowed", withEOT?.filter { $0 == eot }.count == 1)
+report.check("... and is an error when not allowed", (try? bpe512.encode("to be<|endoftext|>")) == nil)
+let roundTrips = ["plain ASCII, with punctuation!", "accents: café, naïve, ÉCOLE", "emoji: 😀👍🏽🇫🇷", "CJK: 日本語"]
+report.check(
+  "decode(encode(s)) == s for ASCII, accents, emoji and CJK",
+  roundTrips.allSatisfy { bpe512.decode(bpe512.encodeOrdinary($0)) == $0 })
+report.check("invalid bytes decode to U+FFFD instead of crashing", bpe512.decode([0xE6, 0x97]) == "\u{FFFD}")
+
+// MARK: 6. Compression
+report.section("6. compression on held-out text (bytes per token, higher is shorter sequences)")
+let heldBytes = Double(heldOut.utf8.count)
+var rows: [(String, Double)] = [("char", heldBytes / Double(heldOut.unicodeScalars.count))]
+for size in tokenizers.keys.sorted() {
+  rows.append(("BPE-\(size)", heldBytes / Double(tokenizers[size]!.encodeOrdinary(heldOut).count)))
+}
+let cl100k = try? RankFile.load(cl100kPath, pattern: .cl100k, specialTokens: ["<|endoftext|>": 100_257])
+if let cl100k { rows.append(("cl100k", heldBytes / Double(cl100k.encodeOrdinary(heldOut).count))) }
+for (name, ratio) in rows {
+  report.info("\(name.padding(toLength: 10, withPad: " ", startingAt: 0)) \(ratio.formatted(decimals: 2)) bytes/token")
+}
+let ratios = rows.map(\.1)
+report.check(
+  "bigger vocabularies compress more: char \(ratios[0].formatted(decimals: 2)) < BPE-512 \(ratios[1].formatted(decimals: 2)) < BPE-4096 \(rows.first { $0.0 == "BPE-4096" }!.1.formatted(decimals: 2))",
+  ratios[0] < ratios[1] && ratios[1] < rows.first { $0.0 == "BPE-4096" }!.1)
+
+// MARK: 7. A production tokenizer
+report.section("7. a production tokenizer: GPT-4's cl100k_base")
+if let cl100k {
+  // Ids produced by tiktoken 0.14 (see Tests/GPTKitTests/Fixtures for 327 more texts).
+  let known: [(String, [Int])] = [
+    ("Hello, world! This is a test of the tokenizer.", [9906, 11, 1917, 0, 1115, 374, 264, 1296, 315, 279, 47058, 13]),
+    ("café naïve résumé façade ÉCOLE", [936, 59958, 95980, 588, 9517, 1264, 978, 95972, 1037, 29124, 8445, 877]),
+  ]
+  report.check(
+    "cl100k encodes like tiktoken: \(known[0].1.prefix(4))...", known.allSatisfy { cl100k.encodeOrdinary($0.0) == $0.1 }
+  )
+} else {
+  report.info("skipped: \(cl100kPath) is missing; run `python3 corpora/fetch_tiktoken.py` to compare with tiktoken")
+}
+
+// MARK: 8. Save for later chapters
+
+let saved: (tokenizer: BPETokenizer, trained: Bool)
+do { saved = try TokenizerStore.bpe(corpus: corpus, corpusPath: dataPath, vocabularySize: vocabularySize) } catch {
+  fail("\(error)")
+}
+let savedPath = TokenizerStore.path(corpus: corpus, corpusPath: dataPath, vocabularySize: vocabularySize)
+let reloaded = try? RankFile.load(savedPath)
+report.info(
+  "\(saved.trained ? "trained and saved" : "found") BPE-\(vocabularySize) at \(savedPath) (chapters 02-09 load it)")
+report.check(
+  "the saved BPE-\(vocabularySize) reloads and encodes identically",
+  reloaded.map { $0.encodeOrdinary(heldOut) == saved.tokenizer.encodeOrdinary(heldOut) } ?? false)
+report.finish()
