@@ -50,6 +50,13 @@ if args.isSet("encode") {  // the learner's tool: how is this text cut?
   exit(0)
 }
 
+// The tokenizer later chapters use: trained on the whole text (or found), with a clear error
+// when the text is too small for the vocabulary asked for.
+let saved: (tokenizer: BPETokenizer, trained: Bool)
+do { saved = try TokenizerStore.bpe(corpus: corpus, corpusPath: dataPath, vocabularySize: vocabularySize) } catch {
+  fail("\(error)")
+}
+
 let report = ChapterReport("01 tokenization")
 let split = corpus.index(corpus.startIndex, offsetBy: corpus.count * 9 / 10)
 let (train, heldOut) = (String(corpus[..<split]), String(corpus[split...]))
@@ -94,12 +101,18 @@ var timings: [Int: Double] = [:]
 var tokenizers: [Int: BPETokenizer] = [:]
 for size in Set([512, 4096, vocabularySize]).sorted() {
   let start = monotonicSeconds()
-  tokenizers[size] = try! BPETrainer.train(train, vocabularySize: size)
-  timings[size] = monotonicSeconds() - start
+  do {
+    tokenizers[size] = try BPETrainer.train(train, vocabularySize: size)
+    timings[size] = monotonicSeconds() - start
+  } catch {
+    report.info("no BPE-\(size) for comparison: \(error)")
+  }
 }
-let bpe512 = tokenizers[512]!
-let firstMerges = (256..<266).map { bpe512.decode([$0]).debugDescription }.joined(separator: " ")
-report.check("BPE-512 has 511 ranks + <|endoftext|>; its first merges: \(firstMerges)", bpe512.vocabularySize == 512)
+let mainBPE = tokenizers[vocabularySize] ?? saved.tokenizer  // the chapter's main BPE (512 by default)
+let firstMerges = (256..<266).map { mainBPE.decode([$0]).debugDescription }.joined(separator: " ")
+report.check(
+  "BPE-\(vocabularySize) has \(vocabularySize - 1) ranks + <|endoftext|>; its first merges: \(firstMerges)",
+  mainBPE.vocabularySize == vocabularySize)
 for size in timings.keys.sorted() {
   report.info("trained BPE-\(size) on \(train.utf8.count) bytes in \(formatDuration(timings[size]!))")
 }
@@ -118,15 +131,15 @@ report.check(
 
 // MARK: 5. Special tokens and round trips
 report.section("5. special tokens and round trips")
-let eot = bpe512.specialTokens["<|endoftext|>"]!
-let withEOT = try? bpe512.encode("to be<|endoftext|>or not", allowedSpecial: ["<|endoftext|>"])
+let eot = mainBPE.specialTokens["<|endoftext|>"]!
+let withEOT = try? mainBPE.encode("to be<|endoftext|>or not", allowedSpecial: ["<|endoftext|>"])
 report.check("<|endoftext|> becomes one id (\(eot)) when allowed", withEOT?.filter { $0 == eot }.count == 1)
-report.check("... and is an error when not allowed", (try? bpe512.encode("to be<|endoftext|>")) == nil)
+report.check("... and is an error when not allowed", (try? mainBPE.encode("to be<|endoftext|>")) == nil)
 let roundTrips = ["plain ASCII, with punctuation!", "accents: café, naïve, ÉCOLE", "emoji: 😀👍🏽🇫🇷", "CJK: 日本語"]
 report.check(
   "decode(encode(s)) == s for ASCII, accents, emoji and CJK",
-  roundTrips.allSatisfy { bpe512.decode(bpe512.encodeOrdinary($0)) == $0 })
-report.check("invalid bytes decode to U+FFFD instead of crashing", bpe512.decode([0xE6, 0x97]) == "\u{FFFD}")
+  roundTrips.allSatisfy { mainBPE.decode(mainBPE.encodeOrdinary($0)) == $0 })
+report.check("invalid bytes decode to U+FFFD instead of crashing", mainBPE.decode([0xE6, 0x97]) == "\u{FFFD}")
 
 // MARK: 6. Compression
 report.section("6. compression on held-out text (bytes per token, higher is shorter sequences)")
@@ -140,10 +153,28 @@ if let cl100k { rows.append(("cl100k", heldBytes / Double(cl100k.encodeOrdinary(
 for (name, ratio) in rows {
   report.info("\(name.padding(toLength: 10, withPad: " ", startingAt: 0)) \(ratio.formatted(decimals: 2)) bytes/token")
 }
-let ratios = rows.map(\.1)
+let ratios = Dictionary(uniqueKeysWithValues: rows)
+let ladder = ["char", "BPE-512", "BPE-4096"].compactMap { name in ratios[name].map { (name, $0) } }
 report.check(
-  "bigger vocabularies compress more: char \(ratios[0].formatted(decimals: 2)) < BPE-512 \(ratios[1].formatted(decimals: 2)) < BPE-4096 \(rows.first { $0.0 == "BPE-4096" }!.1.formatted(decimals: 2))",
-  ratios[0] < ratios[1] && ratios[1] < rows.first { $0.0 == "BPE-4096" }!.1)
+  "bigger vocabularies compress more: "
+    + ladder.map { "\($0.0) \($0.1.formatted(decimals: 2))" }.joined(separator: " < "),
+  zip(ladder, ladder.dropFirst()).allSatisfy { $0.1 < $1.1 })
+
+if !args.flag("quick") && FileManager.default.fileExists(atPath: "book/01-tokenization.md") {
+  // The book's figure: compression against vocabulary size (seconds of training in all).
+  var points: [(x: Double, y: Double)] = [(8, 1)]  // 256 byte tokens: one byte per token
+  for size in [384, 512, 1024, 2048, 4096, 8192] {
+    if let bpe = try? BPETrainer.train(train, vocabularySize: size) {
+      points.append((log2(Double(size)), heldBytes / Double(bpe.encodeOrdinary(heldOut).count)))
+    }
+  }
+  let figure = SVG.lineChart(
+    [SVG.Series("BPE trained on the corpus", points)], title: "Compression of held-out Shakespeare (chapter 01)",
+    xLabel: "log2 of the vocabulary size (8: bytes only, 9: 512, 12: 4096, 13: 8192)", yLabel: "bytes per token")
+  try? SVG.write(figure, to: "book/figures/01-compression.svg")
+  let labels = points.map { "\(Int(pow(2, $0.x).rounded())): \($0.y.formatted(decimals: 2))" }
+  report.info("wrote book/figures/01-compression.svg (vocabulary: bytes/token) " + labels.joined(separator: ", "))
+}
 
 // MARK: 7. A production tokenizer
 report.section("7. a production tokenizer: GPT-4's cl100k_base")
@@ -161,11 +192,6 @@ if let cl100k {
 }
 
 // MARK: 8. Save for later chapters
-
-let saved: (tokenizer: BPETokenizer, trained: Bool)
-do { saved = try TokenizerStore.bpe(corpus: corpus, corpusPath: dataPath, vocabularySize: vocabularySize) } catch {
-  fail("\(error)")
-}
 let savedPath = TokenizerStore.path(corpus: corpus, corpusPath: dataPath, vocabularySize: vocabularySize)
 let reloaded = try? RankFile.load(savedPath)
 report.info(

@@ -44,6 +44,12 @@ struct SupportTests {
     #expect(map.components(separatedBy: "<rect x=").count - 1 == 6)
   }
 
+  @Test func ticksAreRoundNumbers() {
+    #expect(SVG.niceTicks(0, 99) == [0, 20, 40, 60, 80])
+    #expect(SVG.niceTicks(1, 3.45) == [1, 1.5, 2, 2.5, 3])
+    #expect(SVG.tick(8) == "8" && SVG.tick(2.5) == "2.5")
+  }
+
   @Test func durationsReadNaturally() {
     #expect(formatDuration(0.25) == "250ms")
     #expect(formatDuration(12.34) == "12.3s")

@@ -19,6 +19,8 @@ struct TiktokenFixture: Decodable {
   }
   var tiktoken_version: String
   var cases: [String: [Case]]
+  var texts: [String]
+  var pieces: [String: [[String]]]
 
   static let shared: TiktokenFixture = {
     let url = repositoryRoot.appendingPathComponent("Tests/GPTKitTests/Fixtures/tiktoken_cases.json")
@@ -158,5 +160,24 @@ struct TrainedTokenizerTests {
     var mismatches = 0
     for c in cases where try bpe.encode(c.text, allowedSpecial: ["<|endoftext|>"]) != c.ids { mismatches += 1 }
     #expect(mismatches == 0, "\(mismatches) of \(cases.count) texts differ from tiktoken loading our rank file")
+  }
+}
+
+@Suite("01 tokenization: split patterns match the regex engine")
+struct SplitPatternTests {
+  @Test(arguments: SplitPattern.allCases)
+  func piecesMatchPythonRegex(_ pattern: SplitPattern) throws {
+    let fixture = TiktokenFixture.shared
+    let expected = try #require(fixture.pieces[pattern.rawValue])
+    var mismatches = 0
+    for (text, want) in zip(fixture.texts, expected) where pattern.pieces(of: text) != want {
+      mismatches += 1
+      if mismatches <= 3 {
+        Issue.record(
+          "\(pattern): \(text.debugDescription.prefix(60)) → \(pattern.pieces(of: text).prefix(8)) want \(want.prefix(8))"
+        )
+      }
+    }
+    #expect(mismatches == 0, "\(mismatches) of \(fixture.texts.count) texts split differently")
   }
 }

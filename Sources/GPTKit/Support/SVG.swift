@@ -22,7 +22,7 @@ public enum SVG {
     width: Double = 640, height: Double = 400
   ) -> String {
     let all = series.flatMap(\.points)
-    let (left, right, top, bottom) = (70.0, 20.0, 40.0, 50.0)
+    let (left, right, top, bottom) = (70.0, 20.0, 56.0, 50.0)
     let (plotW, plotH) = (width - left - right, height - top - bottom)
     var (xMin, xMax) = (all.map(\.x).min() ?? 0, all.map(\.x).max() ?? 1)
     var (yMin, yMax) = (all.map(\.y).min() ?? 0, all.map(\.y).max() ?? 1)
@@ -32,23 +32,26 @@ public enum SVG {
     func py(_ y: Double) -> Double { top + (1 - (y - yMin) / (yMax - yMin)) * plotH }
     var svg = header(width, height, title)
     svg += "<rect x=\"\(left)\" y=\"\(top)\" width=\"\(plotW)\" height=\"\(plotH)\" fill=\"none\" stroke=\"#888\"/>\n"
-    for i in 0...4 {
-      let fx = xMin + Double(i) / 4 * (xMax - xMin)
-      let fy = yMin + Double(i) / 4 * (yMax - yMin)
+    for fx in niceTicks(xMin, xMax) {
       svg += text(px(fx), top + plotH + 18, tick(fx), anchor: "middle")
+    }
+    for fy in niceTicks(yMin, yMax) {
+      svg +=
+        "<line x1=\"\(left)\" y1=\"\(round2(py(fy)))\" x2=\"\(left + plotW)\" y2=\"\(round2(py(fy)))\" stroke=\"#eee\"/>\n"
       svg += text(left - 6, py(fy) + 4, tick(fy), anchor: "end")
     }
     svg += text(left + plotW / 2, height - 10, xLabel, anchor: "middle")
     svg +=
       "<text x=\"16\" y=\"\(top + plotH / 2)\" font-size=\"13\" text-anchor=\"middle\" transform=\"rotate(-90 16 \(top + plotH / 2))\">\(escape(yLabel))</text>\n"
+    var legendX = left
     for (k, s) in series.enumerated() {
       let color = palette[k % palette.count]
       let path = s.points.map { "\(round2(px($0.x))),\(round2(py($0.y)))" }.joined(separator: " ")
       svg += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" points=\"\(path)\"/>\n"
-      let ly = top + 16 + Double(k) * 18
       svg +=
-        "<line x1=\"\(left + plotW - 150)\" y1=\"\(ly - 4)\" x2=\"\(left + plotW - 130)\" y2=\"\(ly - 4)\" stroke=\"\(color)\" stroke-width=\"2\"/>\n"
-      svg += text(left + plotW - 124, ly, s.name, anchor: "start")
+        "<line x1=\"\(legendX)\" y1=\"\(top - 12)\" x2=\"\(legendX + 20)\" y2=\"\(top - 12)\" stroke=\"\(color)\" stroke-width=\"2\"/>\n"
+      svg += text(legendX + 26, top - 8, s.name, anchor: "start")
+      legendX += 40 + Double(s.name.count) * 7
     }
     return svg + "</svg>\n"
   }
@@ -106,9 +109,24 @@ public enum SVG {
     "<text x=\"\(round2(x))\" y=\"\(round2(y))\" font-size=\"\(size)\" text-anchor=\"\(anchor)\">\(escape(s))</text>\n"
   }
 
+  /// Round tick values (steps of 1, 2 or 5 times a power of ten) covering `low...high`.
+  static func niceTicks(_ low: Double, _ high: Double, target: Int = 5) -> [Double] {
+    let raw = (high - low) / Double(target)
+    let magnitude = pow(10, (log10(raw)).rounded(.down))
+    let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? 10 * magnitude
+    var ticks: [Double] = []
+    var value = (low / step).rounded(.up) * step
+    while value <= high + step * 1e-9 {
+      ticks.append(abs(value) < step * 1e-9 ? 0 : value)
+      value += step
+    }
+    return ticks
+  }
+
   static func tick(_ v: Double) -> String {
-    abs(v) >= 1000 || (abs(v) < 0.01 && v != 0)
-      ? v.formatted(significant: 3) : v.formatted(decimals: abs(v) >= 100 ? 0 : 2)
+    if abs(v) >= 1e6 || (abs(v) < 0.01 && v != 0) { return v.formatted(significant: 3) }
+    if v == v.rounded() { return String(Int(v)) }
+    return v.formatted(significant: 4)
   }
 
   static func round2(_ v: Double) -> String { v.formatted(decimals: 1) }

@@ -80,7 +80,13 @@ def main():
     ours = tiktoken.Encoding("shakespeare-bpe512", pat_str=side["pat_str"],
                              mergeable_ranks=load_tiktoken_bpe(trained), special_tokens=side["special_tokens"])
     cases["shakespeare-bpe512"] = [{"text": t, "ids": ours.encode(t, allowed_special={"<|endoftext|>"})} for t in texts]
-    out = {"tiktoken_version": tiktoken.__version__, "cases": cases}
+    # The pieces each split pattern cuts, from the `regex` module (same semantics as tiktoken's
+    # fancy-regex for these patterns), including GPT-2's, whose rank file we do not fetch.
+    import regex
+    pats = {"gpt2": openai_public.r50k_pat_str, "cl100k": encoding("cl100k_base")._pat_str,
+            "o200k": encoding("o200k_base")._pat_str}
+    pieces = {name: [regex.findall(pat, t) for t in texts] for name, pat in pats.items()}
+    out = {"tiktoken_version": tiktoken.__version__, "cases": cases, "texts": texts, "pieces": pieces}
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tiktoken_cases.json")
     with open(path, "w", encoding="utf-8") as f:
         json.dump(out, f, ensure_ascii=False, separators=(",", ":"))
