@@ -21,6 +21,7 @@ import PackageDescription
 let chapters = [
   ("ch00-tensors", "00-tensors"),
   ("ch01-tokenization", "01-tokenization"),
+  ("ch02-dataloader", "02-dataloader"),
 ]
 
 let package = Package(

@@ -1,0 +1,150 @@
+// Chapter 02: the data loader. Read book/02-dataloader.md alongside.
+//
+// A token stream becomes training examples: a 90/10 split, windows of T tokens whose
+// targets are the same tokens shifted by one, shuffled batches of shape (B, T), and the
+// random-offset sampling nanoGPT uses instead.
+
+import Foundation
+import GPTKit
+
+let args = Arguments.parseOrExit(
+  "ch02-dataloader",
+  summary: "Chapter 02: from a token stream to shuffled (x, y) batches.",
+  options: [
+    Option("data", "the text to load", default: Corpus.shakespeare),
+    Option("tokenizer", "bpe (trained in chapter 01) or char", default: "bpe"),
+    Option("vocab", "BPE vocabulary size", default: "512"),
+    Option("context", "context length T (tokens per window)", default: "64"),
+    Option("stride", "distance between window starts (default: T)", default: "0"),
+    Option("batch", "batch size B", default: "8"),
+    Option("seed", "seed for the shuffled order", default: "1337"),
+  ])
+let dataPath = args.string("data")
+let T = args.int("context", in: 1...65_536)
+let stride = args.isSet("stride") ? args.int("stride", in: 1...65_536) : T
+let B = args.int("batch", in: 1...65_536)
+let seed = UInt64(args.int("seed", in: 0...Int.max))
+let corpus: String
+do { corpus = try Corpus.load(dataPath, minimumBytes: 1000) } catch { fail(error.description) }
+
+let report = ChapterReport("02 dataloader")
+
+// MARK: 1. The token stream, cached
+report.section("1. the token stream, encoded once and cached")
+let tokenizer: TextTokenizer
+switch args.string("tokenizer") {
+case "char":
+  tokenizer = CharTokenizer(corpus: corpus)
+case "bpe":
+  do {
+    let (bpe, trained) = try TokenizerStore.bpe(
+      corpus: corpus, corpusPath: dataPath, vocabularySize: args.int("vocab", in: 257...65_536))
+    if trained {
+      report.info("no saved tokenizer for this text: trained BPE-\(bpe.vocabularySize) now (chapter 01 does this too)")
+    }
+    tokenizer = bpe
+  } catch { fail("\(error)") }
+default:
+  fail("--tokenizer must be bpe or char, got '\(args.string("tokenizer"))'", code: 2)
+}
+let start = monotonicSeconds()
+let tokens: [Int32]
+do { tokens = try TokenFile.tokens(corpusPath: dataPath, corpusText: corpus, tokenizer: tokenizer).tokens } catch {
+  fail("\(error)")
+}
+let cachePath = TokenFile.path(corpusPath: dataPath, corpusText: corpus, tokenizer: tokenizer)
+report.info(
+  "\(tokenizer.identity): \(tokens.count) tokens from \(corpus.utf8.count) bytes, ready in \(formatDuration(monotonicSeconds() - start)) (\(cachePath))"
+)
+let fileSize = (try? FileManager.default.attributesOfItem(atPath: cachePath)[.size] as? Int) ?? 0
+report.check(
+  "the cache stores \(tokens.count) tokens in \(fileSize) bytes: \(tokenizer.vocabularySize <= 65_536 ? 2 : 4) bytes each",
+  fileSize == 20 + (tokenizer.vocabularySize <= 65_536 ? 2 : 4) * tokens.count)
+report.check(
+  "reading the cache gives the same tokens as encoding afresh",
+  (try? TokenFile.read(cachePath)) == (try? tokenizer.encodeText(corpus).map(Int32.init)))
+
+// MARK: 2. The split
+report.section("2. train on the first 90%, validate on the last 10%")
+let (train, validation) = trainValidationSplit(tokens)
+report.info("train: \(train.count) tokens, validation: \(validation.count) tokens")
+guard train.count > T, validation.count > T else {
+  fail(
+    "\(dataPath) gives \(train.count) training and \(validation.count) validation tokens; a window needs T + 1 = \(T + 1): use a longer text or a smaller --context"
+  )
+}
+report.check(
+  "the split is at a token boundary and loses nothing: \(train.count) + \(validation.count) = \(tokens.count)",
+  train + validation == tokens)
+
+// MARK: 3. Windows
+report.section("3. windows: T inputs and the same T shifted by one as targets")
+let windows = TokenWindows(train, contextLength: T, stride: stride)
+let (x0, y0) = windows.window(0)
+report.info("window 0, x: \(tokenizer.decode(x0.prefix(12).map(Int.init)).debugDescription)...")
+report.info("window 0, y: \(tokenizer.decode(y0.prefix(12).map(Int.init)).debugDescription)...")
+report.check(
+  "y is x shifted by one in every window (\(windows.count) windows of T = \(T), stride \(stride))",
+  (0..<windows.count).allSatisfy { i in
+    let (x, y) = windows.window(i); return Array(x.dropFirst()) == Array(y.dropLast())
+  })
+let tiled = TokenWindows(train, contextLength: T, stride: T)
+var seen = [Int](repeating: 0, count: train.count)
+for i in 0..<tiled.count { for p in (i * T)..<(i * T + T) { seen[p] += 1 } }
+let tail = train.count - tiled.count * T
+report.check(
+  "with stride = T every training token is an input exactly once per epoch, but the last \(tail)",
+  seen.dropLast(tail).allSatisfy { $0 == 1 } && seen.suffix(tail).allSatisfy { $0 == 0 } && tail <= T)
+let lastTarget = (tiled.count - 1) * T + T  // index in `tokens` of the last target read
+report.check(
+  "no training window reads a validation token: last target at \(lastTarget) < split at \(train.count)",
+  lastTarget < train.count)
+var countsMatch = true
+var countLines: [String] = []
+for (t, s) in [(4, 4), (4, 2), (4, 1), (64, 64), (64, 32), (256, 256), (256, 128)] {
+  let formula = train.count < t + 1 ? 0 : (train.count - t - 1) / s + 1
+  let enumerated = Swift.stride(from: 0, through: train.count - t - 1, by: s).reduce(0) { count, _ in count + 1 }
+  countsMatch =
+    countsMatch && formula == enumerated && formula == TokenWindows(train, contextLength: t, stride: s).count
+  countLines.append("(\(t), \(s)): \(formula)")
+}
+report.check("window counts (T, stride) = (N - T - 1) / stride + 1: \(countLines.joined(separator: ", "))", countsMatch)
+
+// MARK: 4. Batches
+report.section("4. shuffled batches of shape (B, T)")
+var loader = DataLoader(windows, batchSize: B, seed: seed)
+let first = loader.nextBatch()
+report.check(
+  "a batch is (B, T) = (\(B), \(T)): x and y hold \(B * T) ids each",
+  first.B == B && first.T == T && first.x.count == B * T && first.y.count == B * T)
+report.check(
+  "\(windows.count) windows / B = \(loader.batchesPerEpoch) batches per epoch; the ragged tail of \(windows.count % B) windows waits for the next shuffle",
+  loader.batchesPerEpoch == windows.count / B)
+var again = DataLoader(windows, batchSize: B, seed: seed)
+var other = DataLoader(windows, batchSize: B, seed: seed + 1)
+report.check(
+  "seed \(seed) gives the same first batch twice, seed \(seed + 1) a different one",
+  again.nextBatch() == first && other.nextBatch() != first)
+var epochLoader = DataLoader(TokenWindows(train, contextLength: T, stride: T), batchSize: B, seed: seed)
+var visits = [Int](repeating: 0, count: epochLoader.windows.count)
+for _ in 0..<epochLoader.batchesPerEpoch { for i in epochLoader.nextIndices() { visits[i] += 1 } }
+report.check(
+  "one epoch of \(epochLoader.batchesPerEpoch) batches visits \(epochLoader.batchesPerEpoch * B) different windows once each",
+  visits.filter { $0 == 1 }.count == epochLoader.batchesPerEpoch * B && visits.allSatisfy { $0 <= 1 })
+_ = epochLoader.nextIndices()
+report.check("the next batch starts epoch 1 with a fresh shuffle", epochLoader.epoch == 1)
+
+// MARK: 5. Random offsets
+report.section("5. nanoGPT's random offsets: simpler, but not an epoch")
+var sampler = RandomOffsetSampler(train, contextLength: T, batchSize: B, seed: seed)
+let startsPerEpoch = train.count / T  // as many windows as one epoch of stride-T windows
+var covered = [Bool](repeating: false, count: train.count)
+for _ in 0..<startsPerEpoch {
+  let s = sampler.nextStart()
+  for p in s..<(s + T) { covered[p] = true }
+}
+let coverage = Double(covered.filter { $0 }.count) / Double(train.count)
+report.check(
+  "\(startsPerEpoch) random windows (one epoch's worth) cover \((100 * coverage).formatted(decimals: 1))% of training tokens, near 1 - 1/e = 63.2%",
+  abs(coverage - (1 - exp(-1))) < 0.02)
+report.finish()
