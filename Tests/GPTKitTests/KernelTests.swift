@@ -115,3 +115,27 @@ struct KernelTests {
     #expect(abs(Double(x.sum()) - x.storage.reduce(0.0) { $0 + Double($1) }) < 1e-3)
   }
 }
+
+@Suite("05 block: vectorised exp and tanh")
+struct FastMathTests {
+  @Test func expAndTanhMatchTheLibrary() {
+    var worstExp: Double = 0
+    var worstTanh: Double = 0
+    var x: Float = -30
+    while x < 30 {
+      var v = SIMD16<Float>()
+      for l in 0..<16 { v[l] = x + Float(l) * 0.0037 }
+      let (e, t) = (FastMath.exp(v), FastMath.tanh(v))
+      for l in 0..<16 {
+        let xd = Double(v[l])
+        worstExp = max(worstExp, abs(Double(e[l]) - Foundation.exp(xd)) / Foundation.exp(xd))
+        worstTanh = max(worstTanh, abs(Double(t[l]) - Foundation.tanh(xd)))
+      }
+      x += 0.0591
+    }
+    #expect(worstExp < 5e-7, "exp relative error \(worstExp)")
+    #expect(worstTanh < 5e-7, "tanh absolute error \(worstTanh)")
+    #expect(FastMath.exp(SIMD16(repeating: -200))[0] == 0 || FastMath.exp(SIMD16(repeating: -200))[0] < 1e-37)
+    #expect(FastMath.exp(SIMD16(repeating: 0))[0] == 1)
+  }
+}

@@ -1,7 +1,5 @@
 // Chapter 00 introduces this file (chapter 05 uses it in the MLP): the GELU activation.
 
-import Foundation
-
 /// GELU with GPT-2's tanh approximation, applied element by element:
 ///
 /// ```
@@ -13,33 +11,37 @@ public enum GELU {
   static let cubic: Float = 0.044715
 
   // ANCHOR: gelu-forward
-  /// `out[i] = gelu(inp[i])` for `count` elements.
+  /// `out[i] = gelu(inp[i])` for `count` elements, sixteen at a time.
   public static func forward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, count: Int) {
-    Parallel.forEachChunk(count, minimumPerChunk: 1 << 14) { _, range in
-      for i in range {
-        let x = inp[i]
+    Parallel.forEachChunk(count / 16 + 1, minimumPerChunk: 1 << 10) { _, blocks in
+      for block in blocks where block * 16 < count {
+        let lanes = min(16, count - block * 16)
+        let x = FastMath.Vector(loading: inp + block * 16, lanes: lanes)
         let u = scale * (x + cubic * x * x * x)
-        out[i] = 0.5 * x * (1 + tanh(u))
+        (0.5 * x * (1 + FastMath.tanh(u))).store(to: out + block * 16, lanes: lanes)
       }
     }
   }
   // ANCHOR_END: gelu-forward
 
   // ANCHOR: gelu-backward
-  /// `dInp[i] += gelu'(inp[i]) · dOut[i]`: the chain rule, one element at a time.
+  /// `dInp[i] += gelu'(inp[i]) · dOut[i]`: the chain rule, one element (lane) at a time.
   public static func backward(
     dInp: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, dOut: UnsafePointer<Float>,
     count: Int
   ) {
-    Parallel.forEachChunk(count, minimumPerChunk: 1 << 14) { _, range in
-      for i in range {
-        let x = inp[i]
+    Parallel.forEachChunk(count / 16 + 1, minimumPerChunk: 1 << 10) { _, blocks in
+      for block in blocks where block * 16 < count {
+        let (i, lanes) = (block * 16, min(16, count - block * 16))
+        let x = FastMath.Vector(loading: inp + i, lanes: lanes)
         let u = scale * (x + cubic * x * x * x)
-        let t = tanh(u)
+        let t = FastMath.tanh(u)
         // out = 0.5 · x · (1 + t): product rule, with dt/dx = (1 - t²) · du/dx
         let du = scale * (1 + 3 * cubic * x * x)
         let local = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du
-        dInp[i] += local * dOut[i]
+        let d =
+          FastMath.Vector(loading: dInp + i, lanes: lanes) + local * FastMath.Vector(loading: dOut + i, lanes: lanes)
+        d.store(to: dInp + i, lanes: lanes)
       }
     }
   }

@@ -1,7 +1,5 @@
 // Chapter 00 introduces this file (chapter 04 uses it for attention): softmax over rows.
 
-import Foundation
-
 /// Softmax along the last dimension: each row of `width` numbers becomes a probability
 /// distribution.
 ///
@@ -19,20 +17,24 @@ public enum Softmax {
     out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, rows: Int, width: Int
   ) {
     Parallel.forEachChunk(rows, minimumPerChunk: max(1, 4096 / max(width, 1))) { _, range in
-      for r in range {
-        let x = inp + r * width
-        let y = out + r * width
-        var maxValue = -Float.infinity
-        for j in 0..<width { maxValue = max(maxValue, x[j]) }
-        var sum: Float = 0
-        for j in 0..<width {
-          y[j] = exp(x[j] - maxValue)
-          sum += y[j]
-        }
-        let inverse = 1 / sum
-        for j in 0..<width { y[j] *= inverse }
-      }
+      for r in range { row(out + r * width, inp + r * width, width) }
     }
+  }
+
+  /// One row: subtract the maximum, exponentiate sixteen at a time, normalise.
+  @inline(__always)
+  static func row(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ width: Int) {
+    var maxValue = -Float.infinity
+    for j in 0..<width { maxValue = max(maxValue, x[j]) }
+    var sums = FastMath.Vector()
+    FastMath.map(width) { j, lanes in
+      var e = FastMath.exp(FastMath.Vector(loading: x + j, lanes: lanes) - maxValue)
+      if lanes < 16 { for l in lanes..<16 { e[l] = 0 } }
+      sums += e
+      e.store(to: y + j, lanes: lanes)
+    }
+    let inverse = 1 / sums.sum()
+    for j in 0..<width { y[j] *= inverse }
   }
 
   /// `dInp += softmax'(·)ᵀ dOut`, using the saved output `out`; `(rows, width)`.
