@@ -1,0 +1,254 @@
+import Foundation
+import Testing
+
+@testable import GPTKit
+
+/// Attention written the obvious way, one head at a time with explicit loops.
+func referenceAttention(_ qkv: Tensor, B: Int, T: Int, C: Int, NH: Int) -> Tensor {
+  let HS = C / NH
+  var out = Tensor(shape: [B, T, C])
+  for b in 0..<B {
+    for h in 0..<NH {
+      for i in 0..<T {
+        var scores = [Float](repeating: -.infinity, count: T)
+        for j in 0...i {
+          var dot: Float = 0
+          for d in 0..<HS { dot += qkv[b, i, h * HS + d] * qkv[b, j, C + h * HS + d] }
+          scores[j] = dot / Float(HS).squareRoot()
+        }
+        let m = scores.max()!
+        let e = scores.map { exp($0 - m) }
+        let sum = e.reduce(0, +)
+        for d in 0..<HS {
+          var acc: Float = 0
+          for j in 0...i { acc += e[j] / sum * qkv[b, j, 2 * C + h * HS + d] }
+          out[b, i, h * HS + d] = acc
+        }
+      }
+    }
+  }
+  return out
+}
+
+func attentionForward(_ qkv: Tensor, B: Int, T: Int, C: Int, NH: Int) -> (out: Tensor, att: Tensor) {
+  var out = Tensor(shape: [B, T, C])
+  var att = Tensor(shape: [B, NH, T, T])
+  out.withMutablePointer { o in
+    att.withMutablePointer { a in
+      qkv.withPointer { Attention.forward(out: o, att: a, qkv: $0, B: B, T: T, C: C, NH: NH) }
+    }
+  }
+  return (out, att)
+}
+
+@Suite("04 attention")
+struct AttentionTests {
+  @Test(arguments: [(2, 5, 8, 2), (1, 40, 12, 3), (2, 70, 16, 4)])
+  func matchesTheReference(shape: (Int, Int, Int, Int)) {
+    let (B, T, C, NH) = shape
+    var rng = SplitMix64(seed: 3)
+    let qkv = Tensor.randn([B, T, 3 * C], rng: &rng)
+    let (out, att) = attentionForward(qkv, B: B, T: T, C: C, NH: NH)
+    #expect(out.maxAbsDifference(referenceAttention(qkv, B: B, T: T, C: C, NH: NH)) < 1e-5)
+    for bh in 0..<(B * NH) {
+      for i in 0..<T {
+        #expect(
+          ((i + 1)..<T).allSatisfy { att.storage[(bh * T + i) * T + $0] == 0 }, "upper triangle must be exactly 0")
+      }
+    }
+  }
+
+  @Test func isCausal() {
+    let (B, T, C, NH) = (1, 40, 8, 2)
+    var rng = SplitMix64(seed: 4)
+    let qkv = Tensor.randn([B, T, 3 * C], rng: &rng)
+    var changed = qkv
+    for c in 0..<(3 * C) { changed[0, 20, c] += 1 }  // change position 20 only
+    let (a, _) = attentionForward(qkv, B: B, T: T, C: C, NH: NH)
+    let (b, _) = attentionForward(changed, B: B, T: T, C: C, NH: NH)
+    #expect(Array(a.storage[0..<(20 * C)]) == Array(b.storage[0..<(20 * C)]), "outputs 0...19 bit-identical")
+    #expect(Array(a.storage[(20 * C)...]) != Array(b.storage[(20 * C)...]))
+  }
+
+  @Test func backwardPassesTheGradientCheck() {
+    let (B, T, C, NH) = (2, 6, 8, 2)
+    var rng = SplitMix64(seed: 5)
+    let qkv = Tensor.randn([B, T, 3 * C], rng: &rng)
+    let report = GradientCheck.check(
+      qkv, maxElements: 96, forward: { attentionForward($0, B: B, T: T, C: C, NH: NH).out }
+    ) { dOut in
+      let att = attentionForward(qkv, B: B, T: T, C: C, NH: NH).att
+      var dqkv = Tensor(shape: qkv.shape)
+      dqkv.withMutablePointer { d in
+        dOut.withPointer { dy in
+          qkv.withPointer { q in
+            att.withPointer { Attention.backward(dqkv: d, dOut: dy, qkv: q, att: $0, B: B, T: T, C: C, NH: NH) }
+          }
+        }
+      }
+      return dqkv
+    }
+    #expect(report.passes(), "\(report)")
+  }
+}
+
+@Suite("03 embeddings")
+struct EmbeddingTests {
+  @Test func lookupIsAOneHotMatmul() {
+    var rng = SplitMix64(seed: 6)
+    let (V, C, T) = (7, 5, 4)
+    let wte = Tensor.randn([V, C], rng: &rng)
+    let tokens: [Int32] = [3, 0, 6, 3]
+    var out = Tensor(shape: [1, T, C])
+    let zeros = Tensor(shape: [T, C])
+    out.withMutablePointer { o in
+      tokens.withUnsafeBufferPointer { t in
+        wte.withPointer { w in
+          zeros.withPointer {
+            Embedding.forward(out: o, tokens: t.baseAddress!, wte: w, positions: $0, B: 1, T: T, C: C)
+          }
+        }
+      }
+    }
+    var onehot = Tensor(shape: [T, V])
+    for (t, id) in tokens.enumerated() { onehot[t, Int(id)] = 1 }
+    #expect(out.reshaped([T, C]).maxAbsDifference(matmul(onehot, wte)) == 0)
+  }
+
+  @Test func backwardScatterAddsAndPassesTheGradientCheck() {
+    var rng = SplitMix64(seed: 7)
+    let (V, C, B, T) = (6, 4, 2, 3)
+    let tokens: [Int32] = [1, 4, 1, 0, 1, 5]  // token 1 three times: its row collects all three
+    let wte = Tensor.randn([V, C], rng: &rng)
+    let wpe = Tensor.randn([T, C], rng: &rng)
+    func forward(_ wte: Tensor, _ wpe: Tensor) -> Tensor {
+      var out = Tensor(shape: [B, T, C])
+      out.withMutablePointer { o in
+        tokens.withUnsafeBufferPointer { t in
+          wte.withPointer { w in
+            wpe.withPointer {
+              Embedding.forward(out: o, tokens: t.baseAddress!, wte: w, positions: $0, B: B, T: T, C: C)
+            }
+          }
+        }
+      }
+      return out
+    }
+    func grads(_ dOut: Tensor) -> (Tensor, Tensor) {
+      var (dWte, dWpe) = (Tensor(shape: [V, C]), Tensor(shape: [T, C]))
+      dWte.withMutablePointer { dw in
+        dWpe.withMutablePointer { dp in
+          dOut.withPointer { d in
+            tokens.withUnsafeBufferPointer {
+              Embedding.backward(dWte: dw, dPositions: dp, dOut: d, tokens: $0.baseAddress!, B: B, T: T, C: C)
+            }
+          }
+        }
+      }
+      return (dWte, dWpe)
+    }
+    #expect(GradientCheck.check(wte, forward: { forward($0, wpe) }) { grads($0).0 }.passes())
+    #expect(GradientCheck.check(wpe, forward: { forward(wte, $0) }) { grads($0).1 }.passes())
+  }
+
+  @Test func sinusoidalTableFollowsTheFormula() {
+    let table = Embedding.sinusoidal(T: 50, C: 16)
+    for (t, i) in [(0, 0), (7, 3), (49, 7)] {
+      let angle = Double(t) / pow(10_000, Double(2 * i) / 16)
+      #expect(abs(Double(table[t, 2 * i]) - sin(angle)) < 1e-6 && abs(Double(table[t, 2 * i + 1]) - cos(angle)) < 1e-6)
+    }
+  }
+}
+
+/// A whole-model check, llm.c style: every parameter tensor's analytic gradient against
+/// central differences of the loss, a few elements per tensor.
+func wholeModelGradientCheck(_ config: GPTConfig, halve corrupted: String? = nil) -> [(
+  name: String, relativeError: Double
+)] {
+  let model = GPT(config, seed: 11)
+  var rng = SplitMix64(seed: 12)
+  let (B, T) = (2, config.contextLength)
+  let inputs = (0..<(B * T)).map { _ in Int32(rng.nextInt(below: config.vocabularySize)) }
+  var targets = (0..<(B * T)).map { _ in Int32(rng.nextInt(below: config.vocabularySize)) }
+  targets[3] = CrossEntropy.ignore
+  model.zeroGradients()
+  model.forward(inputs: inputs, targets: targets, B: B, T: T)
+  model.backward()
+  if let corrupted {  // a deliberately wrong gradient, to show the check catches it
+    let e = model.layout.entry(corrupted)
+    for i in 0..<e.count { model.gradients.base[e.offset + i] *= 0.5 }
+  }
+  func loss() -> Double { Double(model.forward(inputs: inputs, targets: targets, B: B, T: T)!) }
+  var results: [(String, Double)] = []
+  let epsilon: Float = 1e-2
+  for e in model.layout.entries {
+    var (worst, scale) = (0.0, 0.0)
+    for k in 0..<4 {
+      let i = e.offset + (k * 7919) % e.count
+      let saved = model.parameters.base[i]
+      model.parameters.base[i] = saved + epsilon
+      let plus = loss()
+      model.parameters.base[i] = saved - epsilon
+      let minus = loss()
+      model.parameters.base[i] = saved
+      let numeric = (plus - minus) / (2 * Double(epsilon))
+      worst = max(worst, abs(numeric - Double(model.gradients.base[i])))
+      scale = max(scale, abs(numeric))
+    }
+    results.append((e.name, worst / max(scale, 1e-3)))
+  }
+  return results
+}
+
+@Suite("05 block: the whole GPT")
+struct GPTTests {
+  let tiny = GPTConfig(vocabularySize: 11, contextLength: 5, layerCount: 2, headCount: 2, channels: 8)
+
+  @Test func parameterCountMatchesTheFormula() {
+    for config in [tiny, GPTConfig(vocabularySize: 65, contextLength: 64, layerCount: 4, headCount: 4, channels: 128)] {
+      #expect(GPT(config).parameterCount == config.parameterCount)
+    }
+    #expect(GPTConfig.gpt2Small.parameterCount == 124_439_808)  // GPT-2 small, tied
+  }
+
+  @Test func everyParameterTensorPassesTheGradientCheck() {
+    let results = wholeModelGradientCheck(tiny)
+    #expect(results.count == tiny.layerCount * 12 + 4)
+    for (name, error) in results { #expect(error < 2e-2, "\(name): relative error \(error)") }
+  }
+
+  @Test func theCheckCatchesAWrongGradient() {
+    let results = wholeModelGradientCheck(tiny, halve: "transformer.h.1.attn.c_attn.weight")
+    for (name, error) in results {
+      if name == "transformer.h.1.attn.c_attn.weight" { #expect(error > 0.3) } else { #expect(error < 2e-2) }
+    }
+  }
+
+  @Test func sinusoidalModelAlsoPassesTheGradientCheck() {
+    var config = tiny
+    config.positions = .sinusoidal
+    for (name, error) in wholeModelGradientCheck(config) { #expect(error < 2e-2, "\(name): relative error \(error)") }
+  }
+
+  @Test func initialLossIsNearLogV() {
+    for V in [65, 512] {
+      let config = GPTConfig(vocabularySize: V, contextLength: 16, layerCount: 2, headCount: 2, channels: 32)
+      let model = GPT(config)
+      var rng = SplitMix64(seed: 1)
+      let x = (0..<64).map { _ in Int32(rng.nextInt(below: V)) }
+      let loss = model.forward(inputs: x, targets: x.reversed(), B: 4, T: 16)!
+      #expect(abs(loss - log(Float(V))) < 0.3, "V = \(V): \(loss) vs \(log(Float(V)))")
+    }
+  }
+
+  @Test func dropoutIsOffUnlessTraining() {
+    var config = tiny
+    config.dropout = 0.5
+    let model = GPT(config)
+    let x: [Int32] = [1, 2, 3, 4, 5]
+    let a = model.forward(inputs: x, targets: x, B: 1, T: 5)
+    let b = model.forward(inputs: x, targets: x, B: 1, T: 5)
+    let c = model.forward(inputs: x, targets: x, B: 1, T: 5, training: true)
+    #expect(a == b && a != c)
+  }
+}
