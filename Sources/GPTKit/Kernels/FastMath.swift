@@ -10,10 +10,16 @@ public enum FastMath {
 
   /// `e^x`: write `x = n·ln2 + r` with |r| ≤ ln2/2, then `e^x = 2^n · e^r`, with `e^r` from a
   /// degree-6 polynomial and `2^n` built directly in the float's exponent bits.
+  ///
+  /// Only multiplies, adds, comparisons and bit casts, so every line is one vector instruction:
+  /// rounding `x/ln2` to the nearest integer uses the "magic number" 1.5·2²³, whose addition
+  /// leaves the integer in the low bits of the float.
   @inline(__always)
   public static func exp(_ x: Vector) -> Vector {
-    let clamped = x.clamped(lowerBound: Vector(repeating: -87.3), upperBound: Vector(repeating: 88.7))
-    let n = (clamped * 1.442_695_04).rounded(.toNearestOrEven)
+    let clamped = x.replacing(with: 88.7, where: x .> 88.7).replacing(with: -87.3, where: x .< -87.3)
+    let magic = Vector(repeating: 12_582_912)  // 1.5 · 2^23
+    let shifted = clamped * 1.442_695_04 + magic  // n in the low mantissa bits
+    let n = shifted - magic  // n = round(x / ln2), as a float
     // r = x - n·ln2, with ln2 split in two so the subtraction stays exact
     var r = clamped - n * 0.693_145_751_953_125
     r = r - n * 1.428_606_765_330_187e-06
@@ -24,7 +30,8 @@ public enum FastMath {
     p = p * r + 0.5
     p = p * r + 1
     p = p * r + 1
-    let scale = unsafeBitCast((SIMD16<Int32>(n) &+ 127) &<< 23, to: Vector.self)  // 2^n
+    let bits = unsafeBitCast(shifted, to: SIMD16<Int32>.self) &- 0x4B40_0000  // n as an integer
+    let scale = unsafeBitCast((bits &+ 127) &<< 23, to: Vector.self)  // 2^n
     return (p * scale).replacing(with: 0, where: x .< -87.3)  // underflow (and -inf) give exactly 0
   }
 
@@ -32,10 +39,9 @@ public enum FastMath {
   @inline(__always)
   public static func tanh(_ x: Vector) -> Vector {
     let a = x.replacing(with: -x, where: x .< 0)  // |x|
-    let e = exp(2 * a.clamped(lowerBound: Vector(repeating: 0), upperBound: Vector(repeating: 9)))
-    var t = 1 - 2 / (e + 1)
-    t = t.replacing(with: -t, where: x .< 0)
-    return t
+    let e = exp(2 * a.replacing(with: 9, where: a .> 9))
+    let t = 1 - 2 / (e + 1)
+    return t.replacing(with: -t, where: x .< 0)
   }
 
   /// Applies a vector function to `count` floats, sixteen at a time (the tail is zero-padded).

@@ -1,0 +1,59 @@
+// The `model` suite: forward + backward of the GPT for the reference configs A, B, C.
+
+import Foundation
+import GPTKit
+
+enum ModelSuite {
+  struct Config {
+    var name: String
+    var gpt: GPTConfig
+    var B: Int
+    /// PyTorch's best full training step (forward, backward, AdamW) in tokens/s: our
+    /// forward + backward is compared against it, the nearest published figure.
+    var pyTorchBest: Double
+  }
+
+  static let configs = [
+    Config(
+      name: "A", gpt: GPTConfig(vocabularySize: 65, contextLength: 64, layerCount: 4, headCount: 4, channels: 128),
+      B: 12, pyTorchBest: 42_300),
+    Config(
+      name: "B", gpt: GPTConfig(vocabularySize: 65, contextLength: 256, layerCount: 6, headCount: 6, channels: 384),
+      B: 64, pyTorchBest: 4_670),
+    Config(
+      name: "C", gpt: GPTConfig(vocabularySize: 512, contextLength: 256, layerCount: 6, headCount: 6, channels: 384),
+      B: 32, pyTorchBest: 5_060),
+  ]
+
+  static func run(peak: Double) -> [BenchResult] {
+    configs.map { c in
+      let model = GPT(c.gpt)
+      let T = c.gpt.contextLength
+      var rng = SplitMix64(seed: 9)
+      let x = (0..<(c.B * T)).map { _ in Int32(rng.nextInt(below: c.gpt.vocabularySize)) }
+      let y = (0..<(c.B * T)).map { _ in Int32(rng.nextInt(below: c.gpt.vocabularySize)) }
+      let seconds = bestTime(repeats: 3, minimum: 0.5) {
+        model.zeroGradients()
+        model.forward(inputs: x, targets: y, B: c.B, T: T)
+        model.backward()
+      }
+      let tokensPerSecond = Double(c.B * T) / seconds
+      let flops = 6 * Double(c.gpt.parameterCount) * Double(c.B * T) / seconds / 1e9
+      return BenchResult(
+        suite: "model", name: "config \(c.name) forward+backward, B \(c.B) T \(T) (\(c.gpt.parameterCount) params)",
+        value: tokensPerSecond, unit: "tok/s", reference: c.pyTorchBest,
+        basis: "PyTorch best, full step",
+        notes:
+          "\(Int(flops)) GFLOP/s (6·N·tokens), \((seconds * 1000).formatted(decimals: 0)) ms/batch, RSS \(residentMegabytes()) MB"
+      )
+    }
+  }
+
+  /// The process's peak resident memory, from /proc on Linux (0 elsewhere).
+  static func residentMegabytes() -> Int {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+      let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
+    else { return 0 }
+    return (Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1024
+  }
+}
