@@ -22,6 +22,7 @@ let chapters = [
   ("ch00-tensors", "00-tensors"),
   ("ch01-tokenization", "01-tokenization"),
   ("ch02-dataloader", "02-dataloader"),
+  ("ch03-embeddings", "03-embeddings"),
 ]
 
 let package = Package(

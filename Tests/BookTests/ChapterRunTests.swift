@@ -12,9 +12,21 @@ struct ChapterRuns {
     output.split(separator: "\n").map(String.init).filter { $0.hasPrefix("[check]") }
   }
 
+  /// Each chapter's `--quick` run, made once and shared by the tests below.
+  nonisolated(unsafe) static var runs: [String: (status: Int32, out: String, err: String)] = [:]
+  static let lock = NSLock()
+  static func quickRun(_ chapter: String) throws -> (status: Int32, out: String, err: String) {
+    lock.lock()
+    defer { lock.unlock() }
+    if let run = runs[chapter] { return run }
+    let run = try Workbook.run(chapter, ["--quick"])
+    runs[chapter] = run
+    return run
+  }
+
   @Test(arguments: chapters)
   func quickRunPasses(_ chapter: String) throws {
-    let (status, out, err) = try Workbook.run(chapter, ["--quick"])
+    let (status, out, err) = try Self.quickRun(chapter)
     let checks = Self.checks(out)
     #expect(status == 0, "\(chapter) --quick exited \(status): \(err)")
     #expect(!checks.isEmpty, "\(chapter) printed no [check] lines")
@@ -34,7 +46,7 @@ struct ChapterRuns {
     let pattern = /<!-- output: ([\w-]+) -->\n```text\n((?:.*\n)*?)```/
     let quoted = markdown.matches(of: pattern).filter { $0.1 == chapter }.flatMap { Self.checks(String($0.2)) }
     #expect(!quoted.isEmpty, "book/\(folder).md quotes no output of \(chapter)")
-    let printed = Self.checks(try Workbook.run(chapter, ["--quick"]).out)
+    let printed = Self.checks(try Self.quickRun(chapter).out)
     #if os(Linux) && arch(x86_64)
       for line in quoted {
         #expect(printed.contains(line), "the book quotes a line \(chapter) no longer prints: \(line)")

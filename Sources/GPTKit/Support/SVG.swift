@@ -56,6 +56,30 @@ public enum SVG {
     return svg + "</svg>\n"
   }
 
+  /// A scatter plot of labelled points (e.g. token embeddings projected to 2-D).
+  public static func scatter(
+    _ points: [(label: String, x: Double, y: Double)], title: String, xLabel: String, yLabel: String,
+    width: Double = 640, height: Double = 480
+  ) -> String {
+    let (left, right, top, bottom) = (50.0, 20.0, 40.0, 40.0)
+    let (plotW, plotH) = (width - left - right, height - top - bottom)
+    let xs = points.map(\.x), ys = points.map(\.y)
+    let (xMin, xMax) = (xs.min() ?? 0, max(xs.max() ?? 1, (xs.min() ?? 0) + 1e-9))
+    let (yMin, yMax) = (ys.min() ?? 0, max(ys.max() ?? 1, (ys.min() ?? 0) + 1e-9))
+    func px(_ x: Double) -> Double { left + (x - xMin) / (xMax - xMin) * plotW }
+    func py(_ y: Double) -> Double { top + (1 - (y - yMin) / (yMax - yMin)) * plotH }
+    var svg = header(width, height, title)
+    svg += "<rect x=\"\(left)\" y=\"\(top)\" width=\"\(plotW)\" height=\"\(plotH)\" fill=\"none\" stroke=\"#888\"/>\n"
+    for p in points {
+      svg += "<circle cx=\"\(round2(px(p.x)))\" cy=\"\(round2(py(p.y)))\" r=\"2\" fill=\"#1f77b4\"/>\n"
+      svg += text(px(p.x) + 3, py(p.y) - 3, p.label, anchor: "start", size: 12)
+    }
+    svg += text(left + plotW / 2, height - 10, xLabel, anchor: "middle")
+    svg +=
+      "<text x=\"14\" y=\"\(top + plotH / 2)\" font-size=\"13\" text-anchor=\"middle\" transform=\"rotate(-90 14 \(top + plotH / 2))\">\(escape(yLabel))</text>\n"
+    return svg + "</svg>\n"
+  }
+
   /// A heatmap of a `(rows, columns)` matrix, white (low) to dark blue (high), with optional
   /// labels along each axis.
   public static func heatmap(

@@ -1,0 +1,217 @@
+// Chapter 03: embeddings. Read book/03-embeddings.md alongside.
+//
+// Token ids become vectors by table lookup; positions get vectors too (learned or
+// sinusoidal) and are added in; a tiny bigram model learns embeddings whose geometry we can
+// look at.
+
+import Foundation
+import GPTKit
+
+let args = Arguments.parseOrExit(
+  "ch03-embeddings",
+  summary: "Chapter 03: token and position embeddings, their backward, and what they learn.",
+  options: [
+    Option("data", "the text for the bigram model", default: Corpus.shakespeare),
+    Option("steps", "training steps of the bigram model", default: "600"),
+    Option("channels", "embedding width C of the bigram model", default: "16"),
+  ])
+let quick = args.flag("quick")
+let steps = quick ? 120 : args.int("steps", in: 1...1_000_000)
+let batchSize = quick ? 8 : 32  // windows of 64 characters per step
+let C = args.int("channels", in: 2...1024)
+let corpus: String
+do { corpus = try Corpus.load(args.string("data"), minimumBytes: 1000) } catch { fail(error.description) }
+let report = ChapterReport("03 embeddings")
+var rng = SplitMix64(seed: 3)
+
+// MARK: 1. Lookup
+report.section("1. an embedding is a table lookup")
+let chars = CharTokenizer(corpus: corpus)
+let V = chars.vocabularySize
+let wte = Tensor.randn([V, C], std: 0.02, rng: &rng)
+let sample = try! chars.encode(String(corpus.prefix(8))).map(Int32.init)
+var looked = Tensor(shape: [1, sample.count, C])
+let zeroPositions = Tensor(shape: [sample.count, C])
+looked.withMutablePointer { o in
+  sample.withUnsafeBufferPointer { t in
+    wte.withPointer { w in
+      zeroPositions.withPointer {
+        Embedding.forward(out: o, tokens: t.baseAddress!, wte: w, positions: $0, B: 1, T: sample.count, C: C)
+      }
+    }
+  }
+}
+var onehot = Tensor(shape: [sample.count, V])
+for (t, id) in sample.enumerated() { onehot[t, Int(id)] = 1 }
+report.info("wte is (V, C) = (\(V), \(C)); \"\(corpus.prefix(8))\" is ids \(sample)")
+report.check(
+  "looking up \(sample.count) rows of wte equals onehot (\(sample.count), \(V)) x wte (\(V), \(C)), exactly",
+  looked.reshaped([sample.count, C]) == matmul(onehot, wte))
+
+// MARK: 2. Backward
+report.section("2. the backward of a lookup is a scatter-add")
+let repeated: [Int32] = [5, 9, 5, 5]  // id 5 three times
+let dOut = Tensor.randn([1, 4, C], rng: &rng)
+var dWte = Tensor(shape: [V, C])
+dWte.withMutablePointer { d in
+  dOut.withPointer { g in
+    repeated.withUnsafeBufferPointer {
+      Embedding.backward(dWte: d, dPositions: nil, dOut: g, tokens: $0.baseAddress!, B: 1, T: 4, C: C)
+    }
+  }
+}
+let expected = (0..<C).map { dOut[0, 0, $0] + dOut[0, 2, $0] + dOut[0, 3, $0] }
+report.check(
+  "id 5, looked up 3 times, collects the sum of its 3 gradients",
+  (0..<C).allSatisfy { abs(dWte[5, $0] - expected[$0]) < 1e-6 })
+let check = GradientCheck.check(
+  wte,
+  forward: { table in
+    var out = Tensor(shape: [1, 4, C])
+    out.withMutablePointer { o in
+      repeated.withUnsafeBufferPointer { t in
+        table.withPointer { w in
+          Tensor(shape: [4, C]).withPointer {
+            Embedding.forward(out: o, tokens: t.baseAddress!, wte: w, positions: $0, B: 1, T: 4, C: C)
+          }
+        }
+      }
+    }
+    return out
+  }
+) { dOut in
+  var d = Tensor(shape: [V, C])
+  d.withMutablePointer { dp in
+    dOut.withPointer { g in
+      repeated.withUnsafeBufferPointer {
+        Embedding.backward(dWte: dp, dPositions: nil, dOut: g, tokens: $0.baseAddress!, B: 1, T: 4, C: C)
+      }
+    }
+  }
+  return d
+}
+report.check(
+  "embedding backward passes the gradient check: rel err \(check.relativeError.formatted(significant: 1))",
+  check.passes())
+
+// MARK: 3. Positions
+report.section("3. positions: learned or sinusoidal, added to the tokens")
+let (PT, PC) = (64, 64)
+let table = Embedding.sinusoidal(T: PT, C: PC)
+var worst = 0.0
+for t in 0..<PT {
+  for i in 0..<(PC / 2) {
+    let angle = Double(t) / pow(10_000, Double(2 * i) / Double(PC))
+    worst = max(worst, abs(Double(table[t, 2 * i]) - sin(angle)), abs(Double(table[t, 2 * i + 1]) - cos(angle)))
+  }
+}
+report.check(
+  "the sinusoidal table (\(PT), \(PC)) matches sin/cos(t / 10000^(2i/C)): max diff \(worst.formatted(significant: 1))",
+  worst < 1e-6)
+@MainActor func dot(_ a: Int, _ b: Int) -> Float { (0..<PC).reduce(0) { $0 + table[a, $1] * table[b, $1] } }
+let spread = (0..<(PT - 5)).map { dot($0, $0 + 5) }
+report.check(
+  "PE[t] · PE[t+5] is the same for every t (spread \((spread.max()! - spread.min()!).formatted(significant: 1))): it encodes the offset",
+  spread.max()! - spread.min()! < 1e-3)
+let learned = GPTConfig(vocabularySize: V, contextLength: 256, layerCount: 1, headCount: 1, channels: C)
+var fixed = learned
+fixed.positions = .sinusoidal
+report.check(
+  "learned positions cost T x C = \(256 * C) parameters (wpe); sinusoidal ones cost none",
+  learned.parameterCount - fixed.parameterCount == 256 * C
+    && GPT(fixed).layout.entries.allSatisfy { $0.name != "transformer.wpe.weight" })
+if !quick && FileManager.default.fileExists(atPath: "book/03-embeddings.md") {
+  try? SVG.write(
+    SVG.heatmap(table, title: "Sinusoidal positions: rows t = 0..63, columns c = 0..63", cellSize: 7),
+    to: "book/figures/03-sinusoidal.svg")
+  report.info("wrote book/figures/03-sinusoidal.svg")
+}
+
+// MARK: 4. Learning embeddings
+report.section("4. what embeddings learn: a bigram model")
+// logits = wte[x] · W + b: predict the next character from the current one alone.
+let tokens: [Int32]
+do { tokens = try TokenFile.tokens(corpusPath: args.string("data"), corpusText: corpus, tokenizer: chars).tokens } catch
+{ fail("\(error)") }
+let (train, _) = trainValidationSplit(tokens)
+var loader = DataLoader(TokenWindows(train, contextLength: 64, stride: 64), batchSize: batchSize, seed: 3)
+var embedding = Tensor.randn([V, C], std: 0.02, rng: &rng)
+var W = Tensor.randn([C, V], std: 0.02, rng: &rng)
+var bias = Tensor(shape: [V])
+let N = batchSize * 64
+var losses: [Float] = []
+for _ in 0..<steps {
+  let batch = loader.nextBatch()
+  var x = Tensor(shape: [N, C])
+  var logits = Tensor(shape: [N, V])
+  x.withMutablePointer { xp in
+    batch.x.withUnsafeBufferPointer { t in
+      embedding.withPointer { e in
+        Tensor(shape: [N, C]).withPointer {
+          Embedding.forward(out: xp, tokens: t.baseAddress!, wte: e, positions: $0, B: N, T: 1, C: C)
+        }
+      }
+    }
+  }
+  logits.withMutablePointer { l in
+    x.withPointer { xp in
+      W.withPointer { w in bias.withPointer { Linear.forward(out: l, inp: xp, weight: w, bias: $0, N: N, C: C, OC: V) }
+      }
+    }
+  }
+  let (loss, probs, counted) = CrossEntropy.forward(logits, targets: batch.y)
+  losses.append(loss)
+  var dLogits = Tensor(shape: [N, V])
+  CrossEntropy.backward(probs: probs, targets: batch.y, counted: counted, into: &dLogits)
+  var (dX, dW, dB, dE) = (Tensor(shape: [N, C]), Tensor(shape: [C, V]), Tensor(shape: [V]), Tensor(shape: [V, C]))
+  dX.withMutablePointer { dx in
+    dW.withMutablePointer { dw in
+      dB.withMutablePointer { db in
+        dLogits.withPointer { dl in
+          x.withPointer { xp in
+            W.withPointer {
+              Linear.backward(dInp: dx, dWeight: dw, dBias: db, dOut: dl, inp: xp, weight: $0, N: N, C: C, OC: V)
+            }
+          }
+        }
+      }
+    }
+  }
+  dE.withMutablePointer { de in
+    dX.withPointer { g in
+      batch.x.withUnsafeBufferPointer {
+        Embedding.backward(dWte: de, dPositions: nil, dOut: g, tokens: $0.baseAddress!, B: N, T: 1, C: C)
+      }
+    }
+  }
+  let lr: Float = 2.0  // plain SGD; chapter 06 brings AdamW
+  embedding = embedding + (-lr * Float(V) / 8) * dE  // rare rows get tiny gradients: a larger step for the table
+  W = W + (-lr) * dW
+  bias = bias + (-lr) * dB
+}
+report.check(
+  "the bigram model starts at ln(\(V)) = \(log(Float(V)).formatted(decimals: 2)): \(losses[0].formatted(decimals: 2))",
+  abs(losses[0] - log(Float(V))) < 0.05)
+let late = losses.suffix(20).reduce(0, +) / 20
+report.info("after \(steps) steps of SGD: loss \(late.formatted(decimals: 3)) nats per character")
+report.check("plain SGD takes it below 3.0 nats per character", late < 3.0)
+@MainActor func row(_ ch: Unicode.Scalar) -> ArraySlice<Float> {
+  let id = try! chars.encode(String(ch))[0]
+  return embedding.storage[(id * C)..<(id * C + C)]
+}
+for (a, b) in [("a", "e"), ("a", "o"), ("a", "t"), ("a", "."), ("A", "a")] as [(Unicode.Scalar, Unicode.Scalar)] {
+  report.info("cosine(\(a), \(b)) = \(Projection.cosineSimilarity(row(a), row(b)).formatted(decimals: 2))")
+}
+if !quick && FileManager.default.fileExists(atPath: "book/03-embeddings.md") {
+  let projected = Projection.principal2D(embedding)
+  let points = chars.scalars.enumerated().map {
+    (String($1).debugDescription.dropFirst().dropLast().description, projected[$0].0, projected[$0].1)
+  }
+  try? SVG.write(
+    SVG.scatter(
+      points, title: "Character embeddings after bigram training, first two principal components",
+      xLabel: "component 1", yLabel: "component 2"),
+    to: "book/figures/03-embeddings-2d.svg")
+  report.info("wrote book/figures/03-embeddings-2d.svg")
+}
+report.finish()
