@@ -23,6 +23,7 @@ let chapters = [
   ("ch01-tokenization", "01-tokenization"),
   ("ch02-dataloader", "02-dataloader"),
   ("ch03-embeddings", "03-embeddings"),
+  ("ch04-attention", "04-attention"),
 ]
 
 let package = Package(

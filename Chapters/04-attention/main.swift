@@ -1,0 +1,168 @@
+// Chapter 04: attention. Read book/04-attention.md alongside.
+//
+// Built the way it is understood, one stage at a time: one head without a mask, scaled
+// scores, the causal mask, the softmax, weighted values, several heads, and finally the fused
+// multi-head layer the GPT uses, checked against the staged version.
+
+import Foundation
+import GPTKit
+
+let args = Arguments.parseOrExit(
+  "ch04-attention",
+  summary: "Chapter 04: causal self-attention, stage by stage, then fused and checked.",
+  options: [Option("text", "the sentence to attend over", default: "To be, or not to be: that is the question.")])
+let report = ChapterReport("04 attention")
+var rng = SplitMix64(seed: 4)
+
+// The input: a real sentence through BPE-512 embeddings (random weights: no training yet).
+let corpus: String
+do { corpus = try Corpus.load(Corpus.shakespeare, minimumBytes: 1000) } catch { fail(error.description) }
+let bpe: BPETokenizer
+do { bpe = try TokenizerStore.bpe(corpus: corpus, corpusPath: Corpus.shakespeare).tokenizer } catch { fail("\(error)") }
+let ids = bpe.encodeOrdinary(args.string("text"))
+guard ids.count >= 2 && ids.count <= 256 else {
+  fail("--text must be 2 to 256 tokens long, it is \(ids.count)", code: 2)
+}
+let labels = ids.map { bpe.decode([$0]) }
+let (T, C, HS) = (ids.count, 64, 16)
+let wte = Tensor.randn([512, C], rng: &rng)
+let wpe = Tensor.randn([T, C], std: 0.5, rng: &rng)
+var x = Tensor(shape: [T, C])  // (T, C)
+for t in 0..<T { for c in 0..<C { x[t, c] = wte[ids[t], c] + wpe[t, c] } }
+report.info("\"\(args.string("text"))\" -> \(T) tokens: \(labels.map { "[\($0)]" }.joined())")
+
+// MARK: 1. One head
+report.section("1. one head: queries, keys, values")
+let (Wq, Wk, Wv) = (
+  Tensor.randn([C, HS], std: 0.125, rng: &rng), Tensor.randn([C, HS], std: 0.125, rng: &rng),
+  Tensor.randn([C, HS], std: 0.125, rng: &rng)
+)
+let (q, k, v) = (matmul(x, Wq), matmul(x, Wk), matmul(x, Wv))  // (T, C) x (C, HS) -> (T, HS)
+let raw = matmul(q, k, transposeB: true)  // (T, HS) x (HS, T) -> (T, T)
+report.check(
+  "Q, K, V are (T, HS) = (\(T), \(HS)); scores Q·Kᵀ are (T, T) = \(raw.shape)",
+  q.shape == [T, HS] && raw.shape == [T, T])
+
+// MARK: 2. Scaling
+report.section("2. scale by 1/√HS so the softmax does not saturate")
+var probe = SplitMix64(seed: 44)
+let (qs, ks) = (Tensor.randn([256, 64], rng: &probe), Tensor.randn([256, 64], rng: &probe))
+func variance(_ t: Tensor) -> Float {
+  let m = t.mean(); return t.storage.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Float(t.count)
+}
+let unscaled = variance(matmul(qs, ks, transposeB: true))
+let scaled = variance((1 / Float(8)) * matmul(qs, ks, transposeB: true))
+report.check(
+  "for unit-variance q, k with HS = 64, q·k has variance \(unscaled.formatted(decimals: 1)) (≈ 64); divided by √64 it is \(scaled.formatted(decimals: 2)) (≈ 1)",
+  abs(unscaled - 64) < 6 && abs(scaled - 1) < 0.1)
+
+// MARK: 3. The causal mask and the softmax
+report.section("3. the causal mask: position t sees only 0...t")
+var scores = (1 / Float(HS).squareRoot()) * raw
+for i in 0..<T { for j in (i + 1)..<T { scores[i, j] = -.infinity } }  // the future is hidden
+let weights = Softmax.forward(scores)
+report.check(
+  "after the softmax the upper triangle is exactly 0",
+  (0..<T).allSatisfy { i in ((i + 1)..<T).allSatisfy { weights[i, $0] == 0 } })
+report.check(
+  "every row sums to 1: a weighted average over the past",
+  (0..<T).allSatisfy { i in abs((0..<T).reduce(0) { $0 + weights[i, $1] } - 1) < 1e-5 })
+report.check("the first token can only attend to itself: weight \(weights[0, 0])", weights[0, 0] == 1)
+
+// MARK: 4. Weighted values
+report.section("4. the output: each position's weighted average of values")
+let head = matmul(weights, v)  // (T, T) x (T, HS) -> (T, HS)
+report.check("one head's output is (T, HS) = \(head.shape)", head.shape == [T, HS])
+
+// MARK: 5. Several heads, then the fused layer
+report.section("5. several heads side by side, then one fused layer")
+/// Multi-head attention the long way: split the fused qkv into heads, attend, concatenate.
+func stepByStep(_ qkv: Tensor, NH: Int, T: Int, C: Int) -> Tensor {
+  let HS = C / NH
+  var out = Tensor(shape: [T, C])
+  for h in 0..<NH {
+    var (qh, kh, vh) = (Tensor(shape: [T, HS]), Tensor(shape: [T, HS]), Tensor(shape: [T, HS]))
+    for t in 0..<T {
+      for d in 0..<HS {
+        (qh[t, d], kh[t, d], vh[t, d]) = (qkv[t, h * HS + d], qkv[t, C + h * HS + d], qkv[t, 2 * C + h * HS + d])
+      }
+    }
+    var s = (1 / Float(HS).squareRoot()) * matmul(qh, kh, transposeB: true)
+    for i in 0..<T { for j in (i + 1)..<T { s[i, j] = -.infinity } }
+    let y = matmul(Softmax.forward(s), vh)
+    for t in 0..<T { for d in 0..<HS { out[t, h * HS + d] = y[t, d] } }  // heads side by side
+  }
+  return out
+}
+func fused(_ qkv: Tensor, NH: Int, T: Int, C: Int) -> (out: Tensor, att: Tensor) {
+  var out = Tensor(shape: [1, T, C])
+  var att = Tensor(shape: [1, NH, T, T])
+  out.withMutablePointer { o in
+    att.withMutablePointer { a in
+      qkv.withPointer { Attention.forward(out: o, att: a, qkv: $0, B: 1, T: T, C: C, NH: NH) }
+    }
+  }
+  return (out, att)
+}
+let Wqkv = Tensor.randn([C, 3 * C], std: 0.125, rng: &rng)
+let qkv = matmul(x, Wqkv)  // (T, C) x (C, 3C) -> (T, 3C)
+var shapes: [String] = []
+var worstDiff: Float = 0
+for NH in [1, 2, 4, 8] {
+  let staged = stepByStep(qkv, NH: NH, T: T, C: C)
+  let (out, _) = fused(qkv.reshaped([1, T, 3 * C]), NH: NH, T: T, C: C)
+  shapes.append("\(NH) heads of \(C / NH) -> \(out.shape)")
+  worstDiff = max(worstDiff, out.reshaped([T, C]).maxAbsDifference(staged))
+}
+report.check(
+  "output shape is (1, T, C) for any head count: \(shapes.joined(separator: ", "))",
+  shapes.allSatisfy { $0.hasSuffix("[1, \(T), \(C)]") })
+report.check(
+  "the fused layer equals the step-by-step heads: max diff \(worstDiff.formatted(significant: 1))", worstDiff < 1e-5)
+
+// MARK: 6. Causality and the backward
+report.section("6. causality, and the backward pass")
+let t0 = T / 2
+var changed = qkv
+for c in 0..<(3 * C) { changed[t0 + 1, c] += 1 }  // change token t0 + 1 only
+let (before, _) = fused(qkv.reshaped([1, T, 3 * C]), NH: 4, T: T, C: C)
+let (after, _) = fused(changed.reshaped([1, T, 3 * C]), NH: 4, T: T, C: C)
+report.check(
+  "changing token \(t0 + 1) leaves outputs 0...\(t0) bit-identical and changes the rest",
+  Array(before.storage[..<((t0 + 1) * C)]) == Array(after.storage[..<((t0 + 1) * C)]) && before != after)
+let small = Tensor.randn([2, 7, 3 * 16], rng: &rng)
+let gradient = GradientCheck.check(small, maxElements: 96, forward: { fusedBatch($0).out }) { dOut in
+  var d = Tensor(shape: small.shape)
+  let att = fusedBatch(small).att
+  d.withMutablePointer { dp in
+    dOut.withPointer { g in
+      small.withPointer { s in
+        att.withPointer { Attention.backward(dqkv: dp, dOut: g, qkv: s, att: $0, B: 2, T: 7, C: 16, NH: 4) }
+      }
+    }
+  }
+  return d
+}
+func fusedBatch(_ qkv: Tensor) -> (out: Tensor, att: Tensor) {
+  var out = Tensor(shape: [2, 7, 16])
+  var att = Tensor(shape: [2, 4, 7, 7])
+  out.withMutablePointer { o in
+    att.withMutablePointer { a in
+      qkv.withPointer { Attention.forward(out: o, att: a, qkv: $0, B: 2, T: 7, C: 16, NH: 4) }
+    }
+  }
+  return (out, att)
+}
+report.check(
+  "attention backward passes the gradient check: rel err \(gradient.relativeError.formatted(significant: 1))",
+  gradient.passes())
+
+if !args.flag("quick") && FileManager.default.fileExists(atPath: "book/04-attention.md") {
+  try? SVG.write(
+    SVG.heatmap(
+      weights, title: "One head's attention weights (random weights, causal)", rowLabels: labels, columnLabels: labels,
+      cellSize: 22),
+    to: "book/figures/04-attention-weights.svg")
+  report.info("wrote book/figures/04-attention-weights.svg")
+}
+report.finish()

@@ -1,0 +1,132 @@
+import Exercises
+import GPTKit
+import Solutions
+import Testing
+
+/// Graders for chapter 04 (see Chapter00Tests.swift for how graders are run).
+enum Chapter04Grader {
+  static func mask(_ answer: (Tensor) throws -> Tensor) throws -> String? {
+    var rng = SplitMix64(seed: 41)
+    for T in [1, 3, 9] {
+      let scores = Tensor.randn([T, T], rng: &rng)
+      let got = try answer(scores)
+      for i in 0..<T {
+        for j in 0..<T {
+          let want = j > i ? -Float.infinity : scores[i, j]
+          if got[i, j] != want { return "T = \(T): entry (\(i), \(j)) is \(got[i, j]), want \(want)" }
+        }
+      }
+    }
+    return nil
+  }
+
+  static func attention(_ answer: (Tensor, Tensor, Tensor) throws -> Tensor) throws -> String? {
+    var rng = SplitMix64(seed: 42)
+    for (T, HS) in [(1, 4), (6, 8), (20, 16)] {
+      let qkv = Tensor.randn([1, T, 3 * HS], rng: &rng)
+      var out = Tensor(shape: [1, T, HS])
+      var att = Tensor(shape: [1, 1, T, T])
+      out.withMutablePointer { o in
+        att.withMutablePointer { a in
+          qkv.withPointer { Attention.forward(out: o, att: a, qkv: $0, B: 1, T: T, C: HS, NH: 1) }
+        }
+      }
+      let split = (0..<3).map { part in
+        Tensor(shape: [T, HS], storage: (0..<T).flatMap { t in (0..<HS).map { qkv[0, t, part * HS + $0] } })
+      }
+      let got = try answer(split[0], split[1], split[2])
+      guard got.shape == [T, HS] else { return "T = \(T): shape \(got.shape), want [\(T), \(HS)]" }
+      let error = got.maxAbsDifference(out.reshaped([T, HS]))
+      if error > 1e-5 { return "T = \(T), HS = \(HS): off by up to \(error) (scaled by 1/√HS? masked?)" }
+    }
+    return nil
+  }
+
+  static func keys(_ answer: (Tensor, Int, Int) throws -> Tensor) throws -> String? {
+    let (T, C, NH) = (3, 8, 4)
+    let qkv = Tensor(shape: [T, 3 * C], storage: (0..<(T * 3 * C)).map(Float.init))
+    for h in 0..<NH {
+      let got = try answer(qkv, h, NH)
+      let want = Chapter04Reference.keys(qkv, h, NH)
+      if got != want { return "head \(h): got \(got.storage.prefix(4))..., want \(want.storage.prefix(4))..." }
+    }
+    return nil
+  }
+}
+
+/// The grader's own slicing, written independently of the solutions.
+enum Chapter04Reference {
+  /// Columns `first..<first+width` of every row of a `(T, W)` tensor, as `(T, width)`.
+  static func columns(_ x: Tensor, from first: Int, width: Int) -> Tensor {
+    var out = Tensor(shape: [x.shape[0], width])
+    for t in 0..<x.shape[0] { for d in 0..<width { out[t, d] = x[t, first + d] } }
+    return out
+  }
+
+  static func keys(_ qkv: Tensor, _ h: Int, _ NH: Int) -> Tensor {
+    let C = qkv.shape[1] / 3
+    return columns(qkv, from: C + h * (C / NH), width: C / NH)
+  }
+}
+
+@Suite("04 exercises")
+struct Chapter04Exercises {
+  @Test(
+    "4.1 causal mask", .enabled(if: isAttempted { _ = try causalMask(Tensor(shape: [1, 1])) }, "not attempted yet"))
+  func mask() throws {
+    let failure = try Chapter04Grader.mask(Exercises.causalMask)
+    #expect(failure == nil, "\(failure ?? "")")
+  }
+
+  @Test(
+    "4.2 single-head attention",
+    .enabled(
+      if: isAttempted {
+        _ = try singleHeadAttention(q: Tensor(shape: [1, 1]), k: Tensor(shape: [1, 1]), v: Tensor(shape: [1, 1]))
+      }, "not attempted yet"))
+  func attention() throws {
+    let failure = try Chapter04Grader.attention { try singleHeadAttention(q: $0, k: $1, v: $2) }
+    #expect(failure == nil, "\(failure ?? "")")
+  }
+
+  @Test(
+    "4.3 a head's keys",
+    .enabled(if: isAttempted { _ = try keys(of: Tensor(shape: [1, 3]), head: 0, heads: 1) }, "not attempted yet"))
+  func headKeys() throws {
+    let failure = try Chapter04Grader.keys { try keys(of: $0, head: $1, heads: $2) }
+    #expect(failure == nil, "\(failure ?? "")")
+  }
+}
+
+@Suite("04 graders accept the solutions and reject wrong answers")
+struct Chapter04Graders {
+  @Test func mask() throws {
+    #expect(try Chapter04Grader.mask(Chapter04.causalMask) == nil)
+    // Wrong: masks the diagonal too, so a token cannot see itself.
+    #expect(
+      try Chapter04Grader.mask { s in
+        var m = s
+        for i in 0..<s.shape[0] { for j in i..<s.shape[0] { m[i, j] = -.infinity } }
+        return m
+      } != nil)
+  }
+
+  @Test func attention() throws {
+    #expect(try Chapter04Grader.attention(Chapter04.singleHeadAttention) == nil)
+    // Wrong: forgets the 1/√HS scale.
+    #expect(
+      try Chapter04Grader.attention { q, k, v in
+        matmul(Softmax.forward(Chapter04.causalMask(matmul(q, k, transposeB: true))), v)
+      } != nil)
+  }
+
+  @Test func headKeys() throws {
+    #expect(try Chapter04Grader.keys { Chapter04.keys(of: $0, head: $1, heads: $2) } == nil)
+    // Wrong: reads the queries (the first third) instead of the keys.
+    #expect(
+      try Chapter04Grader.keys { qkv, h, NH in
+        let C = qkv.shape[1] / 3
+        return Chapter04Reference.columns(qkv, from: h * (C / NH), width: C / NH)
+      } != nil)
+  }
+}
