@@ -24,6 +24,7 @@ let chapters = [
   ("ch02-dataloader", "02-dataloader"),
   ("ch03-embeddings", "03-embeddings"),
   ("ch04-attention", "04-attention"),
+  ("ch05-block", "05-block"),
 ]
 
 let package = Package(

@@ -202,7 +202,7 @@ func wholeModelGradientCheck(_ config: GPTConfig, halve corrupted: String? = nil
 
 @Suite("05 block: the whole GPT")
 struct GPTTests {
-  let tiny = GPTConfig(vocabularySize: 11, contextLength: 5, layerCount: 2, headCount: 2, channels: 8)
+  let tiny = GPTConfig(vocabularySize: 11, contextLength: 5, layerCount: 2, headCount: 2, channels: 16)
 
   @Test func parameterCountMatchesTheFormula() {
     for config in [tiny, GPTConfig(vocabularySize: 65, contextLength: 64, layerCount: 4, headCount: 4, channels: 128)] {
