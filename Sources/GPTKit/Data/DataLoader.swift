@@ -73,6 +73,24 @@ public struct DataLoader: Sendable {
     if shuffle { rng.shuffle(&order) }
   }
 
+  /// Everything that decides the next batches: a checkpoint stores it to resume exactly.
+  public struct State: Codable, Equatable, Sendable {
+    public var epoch: Int
+    public var order: [Int]
+    public var next: Int
+    public var rng: SplitMix64
+  }
+
+  public var state: State {
+    get { State(epoch: epoch, order: order, next: next, rng: rng) }
+    set {
+      precondition(
+        newValue.order.count == windows.count,
+        "the saved loader state is for \(newValue.order.count) windows, not \(windows.count)")
+      (epoch, order, next, rng) = (newValue.epoch, newValue.order, newValue.next, newValue.rng)
+    }
+  }
+
   /// Full batches per epoch: the ragged tail is dropped.
   public var batchesPerEpoch: Int { windows.count / batchSize }
 

@@ -1,0 +1,72 @@
+// Chapter 06 introduces this file: the optimiser.
+
+import Foundation
+
+/// AdamW (Loshchilov & Hutter, 2019): Adam's per-parameter step sizes, with weight decay
+/// applied directly to the weights instead of being mixed into the gradient.
+///
+/// For every parameter `p` with gradient `g`, at step `t` (from 1):
+/// ```
+/// m = β1·m + (1 - β1)·g                running mean of gradients (momentum)
+/// v = β2·v + (1 - β2)·g²               running mean of squared gradients
+/// p -= lr · ( m/(1 - β1^t) / (√(v/(1 - β2^t)) + ε)  +  λ·p )
+/// ```
+/// Dividing by `√v` gives each parameter its own step size: one that always gets large
+/// gradients takes small steps, a rarely-touched one takes full-size steps.
+///
+/// Weight decay (`λ·p`) is applied only to the weight *matrices* of the blocks. Biases and
+/// LayerNorm gains set offsets and scales, and pulling them toward 0 only fights the model.
+/// The embeddings are left alone too. A rare token's row is touched in few batches, so decay
+/// applied at every step would shrink it toward nothing between visits. And here `wte` is
+/// also the output layer, whose rows must keep their size to give confident predictions.
+public final class AdamW {
+  public var beta1: Float = 0.9
+  public var beta2: Float = 0.95
+  public var epsilon: Float = 1e-8
+  public var weightDecay: Float
+  /// First and second moments, in the parameters' own layout.
+  public let m: ParameterBuffer
+  public let v: ParameterBuffer
+  /// Steps taken so far.
+  public internal(set) var step = 0
+  let decayed: [ParameterLayout.Entry]
+  let layout: ParameterLayout
+
+  public init(_ layout: ParameterLayout, weightDecay: Float = 0.1) {
+    self.layout = layout
+    self.weightDecay = weightDecay
+    m = ParameterBuffer(layout)
+    v = ParameterBuffer(layout)
+    decayed = layout.entries.filter(AdamW.decays)
+  }
+
+  /// Whether a parameter gets weight decay: the blocks' linear weight matrices only.
+  public static func decays(_ entry: ParameterLayout.Entry) -> Bool {
+    entry.shape.count == 2 && entry.name.hasPrefix("transformer.h.")
+  }
+
+  // ANCHOR: adamw-step
+  /// One update of every parameter from its gradient, at learning rate `lr`.
+  public func update(_ parameters: ParameterBuffer, gradients: ParameterBuffer, lr: Float) {
+    step += 1
+    let correction1 = 1 - pow(beta1, Float(step))
+    let correction2 = 1 - pow(beta2, Float(step))
+    let (b1, b2, eps) = (beta1, beta2, epsilon)
+    let (p, g, m, v) = (parameters.base, gradients.base, self.m.base, self.v.base)
+    Parallel.forEachChunk(layout.count, minimumPerChunk: 1 << 16) { _, range in
+      for i in range {
+        m[i] = b1 * m[i] + (1 - b1) * g[i]
+        v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
+        let mHat = m[i] / correction1
+        let vHat = v[i] / correction2
+        p[i] -= lr * mHat / (vHat.squareRoot() + eps)
+      }
+    }
+    for e in decayed {  // decoupled weight decay: shrink the weight itself, not its gradient
+      let shrink = 1 - lr * weightDecay
+      let w = p + e.offset
+      for i in 0..<e.count { w[i] *= shrink }
+    }
+  }
+  // ANCHOR_END: adamw-step
+}

@@ -1,0 +1,179 @@
+// Chapter 06 introduces this file: saving a training run so it can be resumed or shared.
+
+import Foundation
+
+/// A checkpoint is a folder:
+///
+/// | file | holds |
+/// |---|---|
+/// | `model.safetensors` | every parameter, by Hugging Face GPT-2 name (loads in PyTorch) |
+/// | `config.json` | the shape, in Hugging Face's GPT-2 keys and ours |
+/// | `optimizer.safetensors` | AdamW's moments `m.<name>`, `v.<name>` |
+/// | `state.json` | step, AdamW step, generators, data-loader position, loss history |
+/// | `tokenizer.tiktoken` + `tokenizer.json`, or `tokenizer-chars.json` | the tokenizer |
+///
+/// It is written into `<folder>.tmp` and then swapped in with renames, so a kill at any moment
+/// leaves either the old checkpoint or the new one complete, never half of one.
+public enum Checkpoint {
+  public struct Error: Swift.Error, CustomStringConvertible {
+    public var description: String
+  }
+
+  /// What, besides weights and moments, a run needs to continue exactly where it stopped.
+  public struct State: Codable, Sendable {
+    public var step: Int
+    public var optimizerStep: Int
+    public var dropoutRNG: SplitMix64
+    public var loader: DataLoader.State
+    public var schedule: LearningRateSchedule
+    public var bestValidationLoss: Float
+    public var history: [TrainingRecord]
+    public var options: TrainingOptions
+    public var corpusFingerprint: String
+  }
+
+  struct HuggingFaceConfig: Codable {
+    var model_type = "gpt2"
+    var architectures = ["GPT2LMHeadModel"]
+    var vocab_size: Int
+    var n_positions: Int
+    var n_ctx: Int
+    var n_embd: Int
+    var n_layer: Int
+    var n_head: Int
+    var resid_pdrop: Float
+    var embd_pdrop: Float
+    var attn_pdrop: Float
+    var layer_norm_epsilon: Float = 1e-5
+    var activation_function = "gelu_new"
+    var tie_word_embeddings = true
+    var workbook: GPTConfig
+  }
+
+  /// Saves model, optimizer, state and tokenizer into `folder`, atomically.
+  public static func save(
+    model: GPT, optimizer: AdamW, state: State, tokenizer: TextTokenizer, to folder: String
+  ) throws {
+    let fm = FileManager.default
+    let temporary = folder + ".tmp"
+    try? fm.removeItem(atPath: temporary)
+    try fm.createDirectory(atPath: temporary, withIntermediateDirectories: true)
+    let entries = model.layout.entries
+    try SafeTensors.write(
+      entries.map { ($0.name, $0.shape, UnsafePointer(model.parameters.base + $0.offset)) }, metadata: ["format": "pt"],
+      to: "\(temporary)/model.safetensors")
+    try SafeTensors.write(
+      entries.map { ("m.\($0.name)", $0.shape, UnsafePointer(optimizer.m.base + $0.offset)) }
+        + entries.map { ("v.\($0.name)", $0.shape, UnsafePointer(optimizer.v.base + $0.offset)) },
+      to: "\(temporary)/optimizer.safetensors")
+    let c = model.config
+    let hf = HuggingFaceConfig(
+      vocab_size: c.vocabularySize, n_positions: c.contextLength, n_ctx: c.contextLength, n_embd: c.channels,
+      n_layer: c.layerCount, n_head: c.headCount, resid_pdrop: c.dropout, embd_pdrop: c.dropout, attn_pdrop: 0,
+      workbook: c)
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    encoder.nonConformingFloatEncodingStrategy = .convertToString(
+      positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    try encoder.encode(hf).write(to: URL(fileURLWithPath: "\(temporary)/config.json"))
+    try encoder.encode(state).write(to: URL(fileURLWithPath: "\(temporary)/state.json"))
+    if let bpe = tokenizer as? BPETokenizer {
+      try RankFile.save(bpe, to: "\(temporary)/tokenizer.tiktoken")
+    } else if let chars = tokenizer as? CharTokenizer {
+      try encoder.encode(chars.scalars.map(\.value)).write(
+        to: URL(fileURLWithPath: "\(temporary)/tokenizer-chars.json"))
+    }
+    let old = folder + ".old"
+    try? fm.removeItem(atPath: old)
+    if fm.fileExists(atPath: folder) { try fm.moveItem(atPath: folder, toPath: old) }
+    try fm.moveItem(atPath: temporary, toPath: folder)
+    try? fm.removeItem(atPath: old)
+  }
+
+  /// The folder to read: `folder`, or `folder.old` if a save was interrupted mid-swap.
+  static func readable(_ folder: String) -> String? {
+    let fm = FileManager.default
+    if fm.fileExists(atPath: "\(folder)/model.safetensors") { return folder }
+    if fm.fileExists(atPath: "\(folder).old/model.safetensors") { return folder + ".old" }
+    return nil
+  }
+
+  /// The model's configuration stored in a checkpoint.
+  public static func config(_ folder: String) throws -> GPTConfig {
+    guard let dir = readable(folder) else {
+      throw Error(description: "no checkpoint in \(folder): train one first (ch06-training)")
+    }
+    guard let data = FileManager.default.contents(atPath: "\(dir)/config.json"),
+      let hf = try? JSONDecoder().decode(HuggingFaceConfig.self, from: data)
+    else {
+      throw Error(description: "\(dir)/config.json is missing or damaged: the checkpoint is corrupt, train again")
+    }
+    return hf.workbook
+  }
+
+  /// Loads the weights of a checkpoint into a new model.
+  public static func loadModel(_ folder: String) throws -> GPT {
+    let config = try config(folder)
+    let dir = readable(folder)!
+    let model = GPT(config)
+    try fill(model.parameters, from: "\(dir)/model.safetensors", prefix: "")
+    return model
+  }
+
+  /// Loads the tokenizer saved with a checkpoint.
+  public static func loadTokenizer(_ folder: String) throws -> TextTokenizer {
+    guard let dir = readable(folder) else { throw Error(description: "no checkpoint in \(folder)") }
+    if FileManager.default.fileExists(atPath: "\(dir)/tokenizer.tiktoken") {
+      return try RankFile.load("\(dir)/tokenizer.tiktoken")
+    }
+    guard let data = FileManager.default.contents(atPath: "\(dir)/tokenizer-chars.json"),
+      let values = try? JSONDecoder().decode([UInt32].self, from: data)
+    else { throw Error(description: "\(dir) has no tokenizer: the checkpoint is corrupt, train again") }
+    return CharTokenizer(corpus: String(String.UnicodeScalarView(values.compactMap(Unicode.Scalar.init))))
+  }
+
+  /// Restores model, optimizer and state into existing objects of the right shape.
+  public static func restore(_ folder: String, model: GPT, optimizer: AdamW) throws -> State {
+    let saved = try config(folder)
+    guard saved == model.config else {
+      throw Error(
+        description:
+          "the checkpoint in \(folder) is a \(describe(saved)) model but this run builds a \(describe(model.config)): pass the same model flags, or a new --out"
+      )
+    }
+    let dir = readable(folder)!
+    try fill(model.parameters, from: "\(dir)/model.safetensors", prefix: "")
+    try fill(optimizer.m, from: "\(dir)/optimizer.safetensors", prefix: "m.")
+    try fill(optimizer.v, from: "\(dir)/optimizer.safetensors", prefix: "v.")
+    let decoder = JSONDecoder()
+    decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+      positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    guard let data = FileManager.default.contents(atPath: "\(dir)/state.json"),
+      let state = try? decoder.decode(State.self, from: data)
+    else {
+      throw Error(description: "\(dir)/state.json is missing or damaged: the checkpoint cannot be resumed")
+    }
+    optimizer.step = state.optimizerStep
+    model.rng = state.dropoutRNG
+    return state
+  }
+
+  static func describe(_ c: GPTConfig) -> String {
+    "V \(c.vocabularySize), T \(c.contextLength), \(c.layerCount) layers, \(c.headCount) heads, C \(c.channels)"
+  }
+
+  static func fill(_ buffer: ParameterBuffer, from path: String, prefix: String) throws {
+    let tensors: [String: (shape: [Int], values: [Float])]
+    do { tensors = try SafeTensors.read(path) } catch {
+      throw Error(description: "\(error): the checkpoint is corrupt, train again")
+    }
+    for e in buffer.layout.entries {
+      guard let t = tensors[prefix + e.name], t.shape == e.shape else {
+        throw Error(
+          description: "\(path) has no \(prefix + e.name) of shape \(e.shape): the checkpoint does not match this model"
+        )
+      }
+      t.values.withUnsafeBufferPointer { (buffer.base + e.offset).update(from: $0.baseAddress!, count: e.count) }
+    }
+  }
+}
