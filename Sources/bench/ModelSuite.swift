@@ -11,18 +11,20 @@ enum ModelSuite {
     /// PyTorch's best full training step (forward, backward, AdamW) in tokens/s: our
     /// forward + backward is compared against it, the nearest published figure.
     var pyTorchBest: Double
+    /// Peak resident memory of the whole PyTorch training process (default build).
+    var pyTorchRSS: String
   }
 
   static let configs = [
     Config(
       name: "A", gpt: GPTConfig(vocabularySize: 65, contextLength: 64, layerCount: 4, headCount: 4, channels: 128),
-      B: 12, pyTorchBest: 42_300),
+      B: 12, pyTorchBest: 42_300, pyTorchRSS: "0.85 GB"),
     Config(
       name: "B", gpt: GPTConfig(vocabularySize: 65, contextLength: 256, layerCount: 6, headCount: 6, channels: 384),
-      B: 64, pyTorchBest: 4_670),
+      B: 64, pyTorchBest: 4_670, pyTorchRSS: "3.98 GB"),
     Config(
       name: "C", gpt: GPTConfig(vocabularySize: 512, contextLength: 256, layerCount: 6, headCount: 6, channels: 384),
-      B: 32, pyTorchBest: 5_060),
+      B: 32, pyTorchBest: 5_060, pyTorchRSS: "2.55 GB"),
   ]
 
   static func run(peak: Double) -> [BenchResult] {
@@ -49,10 +51,11 @@ enum ModelSuite {
     }
   }
 
-  /// The process's peak resident memory, from /proc on Linux (0 elsewhere).
+  /// The process's resident memory now (`VmRSS`), from /proc on Linux (0 elsewhere): read
+  /// while a config's model is alive, it is that config's footprint.
   static func residentMegabytes() -> Int {
     guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-      let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
+      let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
     else { return 0 }
     return (Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1024
   }

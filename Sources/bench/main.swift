@@ -9,6 +9,7 @@ let suites: [String: (String, (_ peak: Double) -> [BenchResult])] = [
   "gemm": ("matrix multiplies of a GPT layer's shapes, forward and backward forms", GemmSuite.run),
   "kernels": ("time per op of one layer at config B shapes (where a step goes)", KernelSuite.run),
   "model": ("GPT forward + backward for configs A, B, C (tokens/s, memory)", ModelSuite.run),
+  "train": ("full training steps (forward, backward, AdamW) for configs A, B, C", TrainSuite.run),
   "tokenizer": ("BPE training (vocab 512, 4096) and cl100k encoding on corpora/shakespeare.txt", TokenizerSuite.run),
 ]
 

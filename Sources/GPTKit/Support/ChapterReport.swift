@@ -28,6 +28,7 @@ public final class ChapterReport {
     let status = ok ? "OK" : "FAIL"
     let dots = String(repeating: ".", count: max(3, width - description.count - status.count - 10))
     print("[check] \(description) \(dots) \(status)")
+    fflush(nil)  // show it now, even when the output goes to a file or a pipe
     if ok { passed += 1 } else { failed.append(description) }
     return ok
   }
@@ -35,6 +36,7 @@ public final class ChapterReport {
   /// Prints a line that is not a check (timings, samples, explanations).
   public func info(_ text: String) {
     print("[info ] \(text)")
+    fflush(nil)
   }
 
   /// Prints a blank line and a section heading, to follow the chapter's story.

@@ -36,6 +36,7 @@ public struct ProgressLine {
       fflush(nil)  // flush every C stream: Swift's print buffers a terminal line
     } else {
       print(line)
+      fflush(nil)
     }
   }
 
