@@ -123,3 +123,105 @@ struct TrainingTests {
     #expect(throws: NonFiniteLoss.self) { for _ in 0..<3 { try trainer.trainStep() } }
   }
 }
+
+@Suite("07 sampling")
+struct SamplingTests {
+  let model = GPT(GPTConfig(vocabularySize: 23, contextLength: 12, layerCount: 2, headCount: 2, channels: 16), seed: 8)
+
+  @Test func oneRowProductsAreBitIdenticalToTheSameRowInABiggerOne() {
+    var rng = SplitMix64(seed: 1)
+    for (K, N, transposeB) in [(384, 1152, false), (777, 65, true), (5, 40, false)] {
+      let a = Tensor.randn([7, K], rng: &rng)
+      let b = Tensor.randn([K * N], rng: &rng)
+      var full = Tensor(shape: [7, N])
+      var one = Tensor(shape: [1, N])
+      a.withPointer { pa in
+        b.withPointer { pb in
+          full.withMutablePointer {
+            Matmul.gemm(M: 7, N: N, K: K, a: pa, b: pb, ldb: transposeB ? K : N, transposeB: transposeB, c: $0)
+          }
+          one.withMutablePointer {
+            Matmul.gemm(M: 1, N: N, K: K, a: pa + 3 * K, b: pb, ldb: transposeB ? K : N, transposeB: transposeB, c: $0)
+          }
+        }
+      }
+      #expect(Array(full.storage[(3 * N)..<(4 * N)]) == one.storage, "K \(K), N \(N)")
+    }
+  }
+
+  @Test(arguments: [
+    SamplingOptions(temperature: 0), SamplingOptions(temperature: 1, seed: 3),
+    SamplingOptions(temperature: 0.8, topK: 5, topP: 0.9, repetitionPenalty: 1.3, seed: 4),
+  ])
+  func cachedGenerationEqualsRecomputation(options: SamplingOptions) {
+    let generator = Generator(model)
+    let prompt: [Int32] = [1, 2, 3]
+    let cached = generator.generate(prompt, count: 30, options: options)  // crosses the 12-token window twice
+    let recomputed = generator.generate(prompt, count: 30, options: options, useCache: false)
+    #expect(cached == recomputed)
+    #expect(cached.count == 30)
+  }
+
+  @Test func theCacheMatchesTheFullForwardBitForBit() {
+    let tokens: [Int32] = [4, 9, 1, 22, 7, 7, 3]
+    model.forward(inputs: tokens, B: 1, T: tokens.count)
+    let full = Array(UnsafeBufferPointer(start: model.logits, count: tokens.count * 23))
+    let cache = KVCache(model)
+    for (t, token) in tokens.enumerated() {
+      cache.append(token)
+      #expect(Array(UnsafeBufferPointer(start: cache.logits, count: 23)) == Array(full[(t * 23)..<(t * 23 + 23)]))
+    }
+  }
+
+  @Test func filtersKeepWhatTheyPromise() {
+    let logits: [Float] = [2, 1, 0.5, 3, -1, 0]
+    let k = Sampler.distribution(logits, previous: [], options: SamplingOptions(topK: 2))
+    #expect(Set(k.indices.filter { k[$0] > 0 }) == [0, 3])
+    let full = Sampler.distribution(logits, previous: [], options: SamplingOptions())
+    let nucleus = Sampler.distribution(logits, previous: [], options: SamplingOptions(topP: 0.8))
+    let kept = nucleus.indices.filter { nucleus[$0] > 0 }
+    let order = full.indices.sorted { full[$0] > full[$1] }
+    #expect(kept.sorted() == order.prefix(kept.count).sorted(), "top-p keeps the most likely tokens")
+    #expect(
+      order.prefix(kept.count).reduce(0) { $0 + full[$1] } >= 0.8
+        && order.prefix(kept.count - 1).reduce(0) { $0 + full[$1] } < 0.8)
+    #expect(abs(nucleus.reduce(0, +) - 1) < 1e-5)
+    #expect(Sampler.distribution(logits, previous: [], options: SamplingOptions(temperature: 0)) == [0, 0, 0, 1, 0, 0])
+    let penalised = Sampler.distribution(logits, previous: [3], options: SamplingOptions(repetitionPenalty: 2))
+    #expect(penalised[3] < full[3])
+    #expect(
+      SamplingOptions(temperature: -1).problem != nil && SamplingOptions(topP: 0).problem != nil
+        && SamplingOptions().problem == nil)
+  }
+
+  @Test func sameSeedSameTextAndGreedyIgnoresTheSeed() {
+    let generator = Generator(model)
+    let a = generator.generate([5], count: 20, options: SamplingOptions(seed: 1))
+    #expect(a == generator.generate([5], count: 20, options: SamplingOptions(seed: 1)))
+    #expect(a != generator.generate([5], count: 20, options: SamplingOptions(seed: 2)))
+    #expect(
+      generator.generate([5], count: 20, options: SamplingOptions(temperature: 0, seed: 1))
+        == generator.generate([5], count: 20, options: SamplingOptions(temperature: 0, seed: 2)))
+  }
+}
+
+@Suite("07 sampling: beam search")
+struct BeamSearchTests {
+  @Test func widthOneIsGreedyAndWiderIsAtLeastAsLikely() {
+    let model = GPT(
+      GPTConfig(vocabularySize: 23, contextLength: 12, layerCount: 1, headCount: 2, channels: 16), seed: 9)
+    let greedy = Generator(model).generate([1, 2], count: 8, options: SamplingOptions(temperature: 0))
+    #expect(BeamSearch.generate(model, prompt: [1, 2], count: 8, width: 1) == greedy)
+    func logProbability(_ tokens: [Int32]) -> Double {
+      var context: [Int32] = [1, 2]
+      var total = 0.0
+      for t in tokens {
+        total += BeamSearch.logSoftmax(model.nextTokenLogits(context))[Int(t)]
+        context.append(t)
+      }
+      return total
+    }
+    let beam = BeamSearch.generate(model, prompt: [1, 2], count: 8, width: 4)
+    #expect(logProbability(beam) >= logProbability(greedy) - 1e-9)
+  }
+}

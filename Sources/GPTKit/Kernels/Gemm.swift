@@ -58,6 +58,10 @@ enum GemmEngine {
       if !accumulate { for i in 0..<M { (o.c + i * o.ldc).update(repeating: 0, count: N) } }
       return
     }
+    if M == 1 {  // one row (generating a token): stream the weights, no packing
+      vectorTimesMatrix(N: N, K: K, o, accumulate: accumulate, threads: threads)
+      return
+    }
     let rowPanels = (M + MR - 1) / MR
     let columnPanels = (N + NR - 1) / NR
     let pieces = 2 * M * N * K < 1 << 21 ? 1 : min(threads, max(rowPanels, columnPanels))

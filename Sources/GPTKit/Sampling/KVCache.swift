@@ -1,0 +1,85 @@
+// Chapter 07 introduces this file: the KV cache, one token's forward pass at a time.
+
+/// The keys and values of every position generated so far, per layer, so that the next
+/// token's forward pass computes only its own row instead of the whole prefix again.
+///
+/// Each layer keeps the fused `qkv` row of every position, `(T, 3*C)`. A new token at
+/// position `p` computes its own row, appends it, and attends with one query against the
+/// `p + 1` cached keys and values (`Attention.head` with `queryOffset: p`). Every other layer
+/// works on a single row. The kernels are the same ones the full forward uses, and they give
+/// the same bits for a row whatever the number of rows, so the cache reproduces full
+/// recomputation exactly.
+public final class KVCache {
+  public let model: GPT
+  /// Positions filled so far.
+  public private(set) var count = 0
+  let rows: [UnsafeMutablePointer<Float>]  // per layer (T, 3C)
+  let x, ln, atty, hidden, hiddenGelu, branch, lnMean, lnRstd, att: UnsafeMutablePointer<Float>
+  public let logits: UnsafeMutablePointer<Float>  // (V) after `append`
+  private let arena: UnsafeMutablePointer<Float>
+
+  public init(_ model: GPT) {
+    self.model = model
+    let c = model.config
+    let (T, C, V, L) = (c.contextLength, c.channels, c.vocabularySize, c.layerCount)
+    let sizes = [C, C, C, 4 * C, 4 * C, C, 1, 1, T, V] + Array(repeating: T * 3 * C, count: L)
+    arena = UnsafeMutablePointer<Float>.allocate(capacity: sizes.reduce(0, +))
+    var used = 0
+    var pieces: [UnsafeMutablePointer<Float>] = []
+    for s in sizes {
+      pieces.append(arena + used)
+      used += s
+    }
+    (x, ln, atty, hidden, hiddenGelu, branch) = (pieces[0], pieces[1], pieces[2], pieces[3], pieces[4], pieces[5])
+    (lnMean, lnRstd, att, logits) = (pieces[6], pieces[7], pieces[8], pieces[9])
+    rows = Array(pieces[10...])
+  }
+
+  deinit { arena.deallocate() }
+
+  /// Forgets every cached position.
+  public func reset() { count = 0 }
+
+  // ANCHOR: kv-append
+  /// Runs the model on one more token at the next position and leaves the logits for the
+  /// token after it in `logits`.
+  public func append(_ token: Int32) {
+    let c = model.config
+    let (T, C, NH, V) = (c.contextLength, c.channels, c.headCount, c.vocabularySize)
+    precondition(count < T, "the cache holds \(T) positions: reset it (and re-feed a window) to go on")
+    let p = model.parameters
+    let position = count
+    let tokenRow = p["transformer.wte.weight"] + Int(token) * C
+    if let table = model.fixedPositions {  // x = wte[token] + positions[p]
+      table.withPointer { positions in for i in 0..<C { x[i] = tokenRow[i] + positions[position * C + i] } }
+    } else {
+      let positions = p["transformer.wpe.weight"] + position * C
+      for i in 0..<C { x[i] = tokenRow[i] + positions[i] }
+    }
+    for l in 0..<c.layerCount {
+      let w = GPT.Block(p, l)
+      let row = rows[l] + position * 3 * C  // this token's q, k, v
+      LayerNorm.forward(out: ln, mean: lnMean, rstd: lnRstd, inp: x, weight: w.ln1w, bias: w.ln1b, rows: 1, C: C)
+      Linear.forward(out: row, inp: ln, weight: w.qkvw, bias: w.qkvb, N: 1, C: C, OC: 3 * C)
+      for h in 0..<NH {  // one query against every cached key and value
+        let HS = C / NH
+        Attention.head(
+          out: atty + h * HS, ldOut: C, att: att, ldAtt: T, q: row + h * HS, k: rows[l] + C + h * HS,
+          v: rows[l] + 2 * C + h * HS, ld: 3 * C, queries: 1, keys: position + 1, queryOffset: position, HS: HS)
+      }
+      Linear.forward(out: branch, inp: atty, weight: w.projw, bias: w.projb, N: 1, C: C, OC: C)
+      Elementwise.add(out: x, x, branch, count: C)  // x + attention
+      LayerNorm.forward(out: ln, mean: lnMean, rstd: lnRstd, inp: x, weight: w.ln2w, bias: w.ln2b, rows: 1, C: C)
+      Linear.forward(out: hidden, inp: ln, weight: w.fcw, bias: w.fcb, N: 1, C: C, OC: 4 * C)
+      GELU.forward(out: hiddenGelu, inp: hidden, count: 4 * C)
+      Linear.forward(out: branch, inp: hiddenGelu, weight: w.fcProjw, bias: w.fcProjb, N: 1, C: 4 * C, OC: C)
+      Elementwise.add(out: x, x, branch, count: C)  // x + MLP
+    }
+    LayerNorm.forward(
+      out: ln, mean: lnMean, rstd: lnRstd, inp: x, weight: p["transformer.ln_f.weight"],
+      bias: p["transformer.ln_f.bias"], rows: 1, C: C)
+    Matmul.gemm(M: 1, N: V, K: C, a: ln, b: p["transformer.wte.weight"], transposeB: true, c: logits)
+    count += 1
+  }
+  // ANCHOR_END: kv-append
+}
