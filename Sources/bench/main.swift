@@ -10,6 +10,7 @@ let suites: [String: (String, (_ peak: Double) -> [BenchResult])] = [
   "kernels": ("time per op of one layer at config B shapes (where a step goes)", KernelSuite.run),
   "model": ("GPT forward + backward for configs A, B, C (tokens/s, memory)", ModelSuite.run),
   "train": ("full training steps (forward, backward, AdamW) for configs A, B, C", TrainSuite.run),
+  "generate": ("batch-1 generation, config B, with and without the KV cache", GenerateSuite.run),
   "tokenizer": ("BPE training (vocab 512, 4096) and cl100k encoding on corpora/shakespeare.txt", TokenizerSuite.run),
 ]
 

@@ -10,9 +10,75 @@ extension GemmEngine {
   /// bit-identical to the same row computed inside a larger product. That is what lets the
   /// KV cache reproduce full recomputation exactly.
   static func vectorTimesMatrix(N: Int, K: Int, _ o: GemmOperands, accumulate: Bool, threads: Int) {
+    if o.transposeB {
+      vectorTimesTransposed(N: N, K: K, o, accumulate: accumulate, threads: threads)
+      return
+    }
     let kBlocks = (K + KC - 1) / KC
     let kc = (K + kBlocks - 1) / kBlocks
-    let a = o.transposeA ? { (k: Int) in o.a[k * o.lda] } : { (k: Int) in o.a[k] }
+    let pieces = N * K < 1 << 17 ? 1 : threads  // small products: a second thread costs more than it saves
+    Parallel.forEachChunk((N + 15) / 16, chunks: pieces) { _, blocks in
+      let (j0, j1) = (blocks.lowerBound * 16, min(N, blocks.upperBound * 16))
+      let width = j1 - j0
+      withUnsafeTemporaryAllocation(of: Float.self, capacity: width) { partial in
+        let sum = partial.baseAddress!
+        for k0 in stride(from: 0, to: K, by: kc) {
+          sum.update(repeating: 0, count: width)
+          let kEnd = min(K, k0 + kc)
+          var k = k0
+          while k < kEnd {  // up to four rows of B per pass over the partial sums
+            let rows = min(4, kEnd - k)
+            addRows(rows, from: k, into: sum, width: width, column: j0, o)
+            k += rows
+          }
+          let c = o.c + j0
+          if k0 == 0 && !accumulate {
+            c.update(from: sum, count: width)
+          } else {
+            for j in 0..<width { c[j] += sum[j] }
+          }
+        }
+      }
+    }
+  }
+
+  /// `sum[j] += a[k]·B[k, j0+j]` for `rows` consecutive `k`, in increasing `k` for each `j`
+  /// (the micro-kernel's order), reading each row of `B` contiguously.
+  @inline(__always)
+  static func addRows(
+    _ rows: Int, from k: Int, into sum: UnsafeMutablePointer<Float>, width: Int, column j0: Int, _ o: GemmOperands
+  ) {
+    func a(_ r: Int) -> Float { r < rows ? (o.transposeA ? o.a[(k + r) * o.lda] : o.a[k + r]) : 0 }
+    func b(_ r: Int) -> UnsafePointer<Float> { o.b + (k + min(r, rows - 1)) * o.ldb + j0 }
+    let (a0, a1, a2, a3) = (
+      Vector(repeating: a(0)), Vector(repeating: a(1)), Vector(repeating: a(2)), Vector(repeating: a(3))
+    )
+    let (b0, b1, b2, b3) = (b(0), b(1), b(2), b(3))
+    var j = 0
+    while j + 16 <= width {
+      var v = UnsafeRawPointer(sum + j).loadUnaligned(as: Vector.self)
+      v.addProduct(a0, UnsafeRawPointer(b0 + j).loadUnaligned(as: Vector.self))
+      if rows > 1 { v.addProduct(a1, UnsafeRawPointer(b1 + j).loadUnaligned(as: Vector.self)) }
+      if rows > 2 { v.addProduct(a2, UnsafeRawPointer(b2 + j).loadUnaligned(as: Vector.self)) }
+      if rows > 3 { v.addProduct(a3, UnsafeRawPointer(b3 + j).loadUnaligned(as: Vector.self)) }
+      UnsafeMutableRawPointer(sum + j).storeBytes(of: v, as: Vector.self)
+      j += 16
+    }
+    while j < width {  // the ragged end, one column at a time, same order
+      var s = sum[j]
+      for r in 0..<rows { s = s.addingProduct(a(r), b(r)[j]) }
+      sum[j] = s
+      j += 1
+    }
+  }
+}
+
+extension GemmEngine {
+  /// The `A·Bᵀ` form (`B` stored `(N, K)`: attention scores, the tied output layer): sixteen
+  /// rows of `B` at a time, each read along its contiguous `k`, sixteen sums side by side.
+  static func vectorTimesTransposed(N: Int, K: Int, _ o: GemmOperands, accumulate: Bool, threads: Int) {
+    let kBlocks = (K + KC - 1) / KC
+    let kc = (K + kBlocks - 1) / kBlocks
     let pieces = N * K < 1 << 16 ? 1 : threads
     Parallel.forEachChunk((N + 15) / 16, chunks: pieces) { _, blocks in
       for block in blocks {
@@ -22,15 +88,11 @@ extension GemmEngine {
         for k0 in stride(from: 0, to: K, by: kc) {
           var acc = Vector()
           for k in k0..<min(K, k0 + kc) {
-            var row = Vector()
-            if o.transposeB {  // op(B)[k, j] = b[j*ldb + k]
-              for l in 0..<lanes { row[l] = o.b[(j0 + l) * o.ldb + k] }
-            } else {
-              row = Vector(loading: o.b + k * o.ldb + j0, lanes: lanes)
-            }
-            acc.addProduct(Vector(repeating: a(k)), row)
+            var column = Vector()
+            for l in 0..<lanes { column[l] = o.b[(j0 + l) * o.ldb + k] }
+            acc.addProduct(Vector(repeating: o.transposeA ? o.a[k * o.lda] : o.a[k]), column)
           }
-          total = k0 == 0 && !accumulate ? acc : (k0 == 0 ? Vector(loading: o.c + j0, lanes: lanes) + acc : total + acc)
+          total = k0 > 0 ? total + acc : accumulate ? Vector(loading: o.c + j0, lanes: lanes) + acc : acc
         }
         total.store(to: o.c + j0, lanes: lanes)
       }
