@@ -30,6 +30,7 @@ let chapters = [
   ("ch04-attention", "04-attention"),
   ("ch05-block", "05-block"),
   ("ch06-training", "06-training"),
+  ("ch07-sampling", "07-sampling"),
 ]
 
 let package = Package(

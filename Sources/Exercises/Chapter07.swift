@@ -1,0 +1,24 @@
+// Exercises for chapter 07 (book/07-sampling.md, "Exercises").
+
+/// Exercise 7.1: greedy.
+///
+/// Return the index of the largest logit (the first one, if several are equal).
+public func greedyPick(_ logits: [Float]) throws -> Int {
+  throw Exercise.notAttempted
+}
+
+/// Exercise 7.2: temperature.
+///
+/// Return `softmax(logits / temperature)` for a temperature above 0. Lower temperatures
+/// must make the distribution sharper, higher ones flatter.
+public func temperatureSoftmax(_ logits: [Float], temperature: Float) throws -> [Float] {
+  throw Exercise.notAttempted
+}
+
+/// Exercise 7.3: top-p (nucleus) filtering.
+///
+/// Keep the smallest set of the most likely tokens whose probabilities add up to at least
+/// `p`, zero the rest, and renormalise so the result sums to 1.
+public func topP(_ probabilities: [Float], p: Float) throws -> [Float] {
+  throw Exercise.notAttempted
+}

@@ -1,0 +1,29 @@
+// Reference solutions for chapter 07's exercises. Try the exercises first!
+
+import Foundation
+
+public enum Chapter07 {
+  public static func greedyPick(_ logits: [Float]) -> Int {
+    var best = 0
+    for i in logits.indices where logits[i] > logits[best] { best = i }
+    return best
+  }
+
+  public static func temperatureSoftmax(_ logits: [Float], temperature: Float) -> [Float] {
+    let scaled = logits.map { $0 / temperature }
+    let m = scaled.max()!
+    let e = scaled.map { exp($0 - m) }
+    let sum = e.reduce(0, +)
+    return e.map { $0 / sum }
+  }
+
+  public static func topP(_ probabilities: [Float], p: Float) -> [Float] {
+    var kept = [Float](repeating: 0, count: probabilities.count)
+    var mass: Float = 0
+    for i in probabilities.indices.sorted(by: { probabilities[$0] > probabilities[$1] }) where mass < p {
+      kept[i] = probabilities[i]
+      mass += probabilities[i]
+    }
+    return kept.map { $0 / mass }
+  }
+}
