@@ -83,30 +83,12 @@ let tiny = GPTConfig(vocabularySize: 11, contextLength: 6, layerCount: 2, headCo
 let checked = GPT(tiny, seed: 11)
 let xs = (0..<12).map { _ in Int32(rng.nextInt(below: 11)) }
 let ys = (0..<12).map { _ in Int32(rng.nextInt(below: 11)) }
-checked.zeroGradients()
-checked.forward(inputs: xs, targets: ys, B: 2, T: 6)
-checked.backward()
 var worstTensor = ("", 0.0)
-let epsilon: Float = 1e-2  // the finite-difference step
-for e in checked.layout.entries {
-  var (worst, scale) = (0.0, 0.0)
-  for k in 0..<4 {
-    let i = e.offset + (k * 7919) % e.count
-    let saved = checked.parameters.base[i]
-    checked.parameters.base[i] = saved + epsilon
-    let plus = Double(checked.forward(inputs: xs, targets: ys, B: 2, T: 6)!)
-    checked.parameters.base[i] = saved - epsilon
-    let minus = Double(checked.forward(inputs: xs, targets: ys, B: 2, T: 6)!)
-    checked.parameters.base[i] = saved
-    let numeric = (plus - minus) / (2 * Double(epsilon))
-    worst = max(worst, abs(numeric - Double(checked.gradients.base[i])))
-    scale = max(scale, abs(numeric))
-  }
-  let relative = worst / max(scale, 1e-3)
-  if relative > worstTensor.1 { worstTensor = (e.name, relative) }
+for (name, relative) in GradientCheck.wholeModel(checked, inputs: xs, targets: ys, B: 2, T: 6) {
+  if relative > worstTensor.1 { worstTensor = (name, relative) }
+  let shape = checked.layout.entry(name).shape
   report.info(
-    "\(e.name.padding(toLength: 36, withPad: " ", startingAt: 0)) \(e.shape) rel err \(relative.formatted(significant: 2))"
-  )
+    "\(name.padding(toLength: 36, withPad: " ", startingAt: 0)) \(shape) rel err \(relative.formatted(significant: 2))")
 }
 report.check(
   "all \(checked.layout.entries.count) parameter tensors of a 2-layer GPT pass (worst: \(worstTensor.0))",

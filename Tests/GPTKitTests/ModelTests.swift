@@ -165,39 +165,16 @@ struct EmbeddingTests {
 func wholeModelGradientCheck(_ config: GPTConfig, halve corrupted: String? = nil) -> [(
   name: String, relativeError: Double
 )] {
-  let model = GPT(config, seed: 11)
   var rng = SplitMix64(seed: 12)
   let (B, T) = (2, config.contextLength)
   let inputs = (0..<(B * T)).map { _ in Int32(rng.nextInt(below: config.vocabularySize)) }
   var targets = (0..<(B * T)).map { _ in Int32(rng.nextInt(below: config.vocabularySize)) }
   targets[3] = CrossEntropy.ignore
-  model.zeroGradients()
-  model.forward(inputs: inputs, targets: targets, B: B, T: T)
-  model.backward()
-  if let corrupted {  // a deliberately wrong gradient, to show the check catches it
+  return GradientCheck.wholeModel(GPT(config, seed: 11), inputs: inputs, targets: targets, B: B, T: T) { model in
+    guard let corrupted else { return }  // a deliberately wrong gradient, to show the check catches it
     let e = model.layout.entry(corrupted)
     for i in 0..<e.count { model.gradients.base[e.offset + i] *= 0.5 }
   }
-  func loss() -> Double { Double(model.forward(inputs: inputs, targets: targets, B: B, T: T)!) }
-  var results: [(String, Double)] = []
-  let epsilon: Float = 1e-2
-  for e in model.layout.entries {
-    var (worst, scale) = (0.0, 0.0)
-    for k in 0..<4 {
-      let i = e.offset + (k * 7919) % e.count
-      let saved = model.parameters.base[i]
-      model.parameters.base[i] = saved + epsilon
-      let plus = loss()
-      model.parameters.base[i] = saved - epsilon
-      let minus = loss()
-      model.parameters.base[i] = saved
-      let numeric = (plus - minus) / (2 * Double(epsilon))
-      worst = max(worst, abs(numeric - Double(model.gradients.base[i])))
-      scale = max(scale, abs(numeric))
-    }
-    results.append((e.name, worst / max(scale, 1e-3)))
-  }
-  return results
 }
 
 @Suite("05 block: the whole GPT")
