@@ -24,35 +24,26 @@ let T = args.int("context", in: 1...65_536)
 let stride = args.isSet("stride") ? args.int("stride", in: 1...65_536) : T
 let B = args.int("batch", in: 1...65_536)
 let seed = UInt64(args.int("seed", in: 0...Int.max))
-let corpus: String
-do { corpus = try Corpus.load(dataPath, minimumBytes: 1000) } catch { fail(error.description) }
+guard let kind = TrainingText.Tokenizer(rawValue: args.string("tokenizer")) else {
+  fail("--tokenizer must be bpe or char, got '\(args.string("tokenizer"))'", code: 2)
+}
+let start = monotonicSeconds()
+let data: TrainingText
+do {
+  data = try TrainingText.load(dataPath, tokenizer: kind, vocabularySize: args.int("vocab", in: 257...65_536))
+} catch {
+  fail("\(error)")
+}
+let (corpus, tokenizer, tokens, cachePath) = (data.text, data.tokenizer, data.tokens, data.cachePath)
 
 let report = ChapterReport("02 dataloader")
 
 // MARK: 1. The token stream, cached
 report.section("1. the token stream, encoded once and cached")
-let tokenizer: TextTokenizer
-switch args.string("tokenizer") {
-case "char":
-  tokenizer = CharTokenizer(corpus: corpus)
-case "bpe":
-  do {
-    let (bpe, trained) = try TokenizerStore.bpe(
-      corpus: corpus, corpusPath: dataPath, vocabularySize: args.int("vocab", in: 257...65_536))
-    if trained {
-      report.info("no saved tokenizer for this text: trained BPE-\(bpe.vocabularySize) now (chapter 01 does this too)")
-    }
-    tokenizer = bpe
-  } catch { fail("\(error)") }
-default:
-  fail("--tokenizer must be bpe or char, got '\(args.string("tokenizer"))'", code: 2)
+if data.trainedTokenizer {
+  report.info(
+    "no saved tokenizer for this text: trained BPE-\(tokenizer.vocabularySize) now (chapter 01 does this too)")
 }
-let start = monotonicSeconds()
-let tokens: [Int32]
-do { tokens = try TokenFile.tokens(corpusPath: dataPath, corpusText: corpus, tokenizer: tokenizer).tokens } catch {
-  fail("\(error)")
-}
-let cachePath = TokenFile.path(corpusPath: dataPath, corpusText: corpus, tokenizer: tokenizer)
 report.info(
   "\(tokenizer.identity): \(tokens.count) tokens from \(corpus.utf8.count) bytes, ready in \(formatDuration(monotonicSeconds() - start)) (\(cachePath))"
 )

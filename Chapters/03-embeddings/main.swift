@@ -19,8 +19,9 @@ let quick = args.flag("quick")
 let steps = quick ? 120 : args.int("steps", in: 1...1_000_000)
 let batchSize = quick ? 8 : 32  // windows of 64 characters per step
 let C = args.int("channels", in: 2...1024)
-let corpus: String
-do { corpus = try Corpus.load(args.string("data"), minimumBytes: 1000) } catch { fail(error.description) }
+let data: TrainingText
+do { data = try TrainingText.load(args.string("data"), tokenizer: .char) } catch { fail("\(error)") }
+let corpus = data.text
 let report = ChapterReport("03 embeddings")
 var rng = SplitMix64(seed: 3)
 
@@ -130,10 +131,7 @@ if !quick && FileManager.default.fileExists(atPath: "book/03-embeddings.md") {
 // MARK: 4. Learning embeddings
 report.section("4. what embeddings learn: a bigram model")
 // logits = wte[x] · W + b: predict the next character from the current one alone.
-let tokens: [Int32]
-do { tokens = try TokenFile.tokens(corpusPath: args.string("data"), corpusText: corpus, tokenizer: chars).tokens } catch
-{ fail("\(error)") }
-let (train, _) = trainValidationSplit(tokens)
+let (train, _) = trainValidationSplit(data.tokens)
 var loader = DataLoader(TokenWindows(train, contextLength: 64, stride: 64), batchSize: batchSize, seed: 3)
 var embedding = Tensor.randn([V, C], std: 0.02, rng: &rng)
 var W = Tensor.randn([C, V], std: 0.02, rng: &rng)

@@ -15,11 +15,9 @@ let report = ChapterReport("04 attention")
 var rng = SplitMix64(seed: 4)
 
 // The input: a real sentence through BPE-512 embeddings (random weights: no training yet).
-let corpus: String
-do { corpus = try Corpus.load(Corpus.shakespeare, minimumBytes: 1000) } catch { fail(error.description) }
-let bpe: BPETokenizer
-do { bpe = try TokenizerStore.bpe(corpus: corpus, corpusPath: Corpus.shakespeare).tokenizer } catch { fail("\(error)") }
-let ids = bpe.encodeOrdinary(args.string("text"))
+let bpe: TextTokenizer
+do { bpe = try TrainingText.load(Corpus.shakespeare).tokenizer } catch { fail("\(error)") }
+let ids = (try? bpe.encodeText(args.string("text"))) ?? []
 guard ids.count >= 2 && ids.count <= 256 else {
   fail("--text must be 2 to 256 tokens long, it is \(ids.count)", code: 2)
 }

@@ -96,16 +96,8 @@ report.check(
 
 // MARK: 5. Where the loss starts
 report.section("5. an untrained GPT's loss is ln(V)")
-let corpus: String
-do { corpus = try Corpus.load(args.string("data"), minimumBytes: 1000) } catch { fail(error.description) }
-let bpe: BPETokenizer
-do { bpe = try TokenizerStore.bpe(corpus: corpus, corpusPath: args.string("data")).tokenizer } catch {
-  fail("\(error)")
-}
 let tokens: [Int32]
-do { tokens = try TokenFile.tokens(corpusPath: args.string("data"), corpusText: corpus, tokenizer: bpe).tokens } catch {
-  fail("\(error)")
-}
+do { tokens = try TrainingText.load(args.string("data")).tokens } catch { fail("\(error)") }
 var loader = DataLoader(TokenWindows(tokens, contextLength: 64, stride: 64), batchSize: 8, seed: 5)
 let batch = loader.nextBatch()
 for V in [65, 512] {

@@ -32,27 +32,18 @@ let quick = args.flag("quick")
 // A quick run never touches the real run's folder: `swift test` runs chapters with --quick.
 let out = quick && !args.isSet("out") ? "runs/ch06-quick" : args.string("out")
 let dataPath = args.string("data")
-let corpus: String
-do { corpus = try Corpus.load(dataPath, minimumBytes: 1000) } catch { fail(error.description) }
-let tokenizer: TextTokenizer
-switch args.string("tokenizer") {
-case "char": tokenizer = CharTokenizer(corpus: corpus)
-case "bpe":
-  do {
-    tokenizer = try TokenizerStore.bpe(
-      corpus: corpus, corpusPath: dataPath, vocabularySize: args.int("vocab", in: 257...65_536)
-    ).tokenizer
-  } catch {
-    fail("\(error)")
-  }
-default: fail("--tokenizer must be bpe or char, got '\(args.string("tokenizer"))'", code: 2)
+guard let kind = TrainingText.Tokenizer(rawValue: args.string("tokenizer")) else {
+  fail("--tokenizer must be bpe or char, got '\(args.string("tokenizer"))'", code: 2)
 }
-let tokens: [Int32]
-do { tokens = try TokenFile.tokens(corpusPath: dataPath, corpusText: corpus, tokenizer: tokenizer).tokens } catch {
+let data: TrainingText
+do {
+  data = try TrainingText.load(dataPath, tokenizer: kind, vocabularySize: args.int("vocab", in: 257...65_536))
+} catch {
   fail("\(error)")
 }
+let (corpus, tokenizer, tokens) = (data.text, data.tokenizer, data.tokens)
 let (trainTokens, validationTokens) = trainValidationSplit(tokens)
-let charsPerToken = Double(corpus.unicodeScalars.count) / Double(tokens.count)
+let charsPerToken = data.charactersPerToken
 
 let heads = args.int("heads", in: 1...256)
 let channels = args.int("channels", in: 1...8192)
@@ -136,11 +127,9 @@ let startValidation = trainer.history.first!.validationLoss
 var progress = ProgressLine(total: options.steps, interval: 15)
 let started = monotonicSeconds()
 let startStep = trainer.step
-var lastLoss: Float = 0
 do {
   while trainer.step < options.steps {
     let (loss, _, _) = try trainer.trainStep()
-    lastLoss = loss
     let elapsed = monotonicSeconds() - started
     let tokensPerSecond =
       Double((trainer.step - startStep) * options.batchSize * options.accumulation * config.contextLength)

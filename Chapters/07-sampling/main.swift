@@ -36,15 +36,10 @@ if !quick, (try? Checkpoint.config(args.string("checkpoint"))) != nil {
     "loaded \(args.string("checkpoint")): \(model.parameterCount) parameters, context \(model.config.contextLength)")
 } else {
   // No checkpoint (or --quick): train a small model now, seeded, so there is something to sample.
-  let corpus: String
-  do { corpus = try Corpus.load(Corpus.shakespeare, minimumBytes: 1000) } catch { fail(error.description) }
-  let bpe: BPETokenizer
-  do { bpe = try TokenizerStore.bpe(corpus: corpus, corpusPath: Corpus.shakespeare).tokenizer } catch {
-    fail("\(error)")
-  }
-  let tokens: [Int32]
-  do { tokens = try TokenFile.tokens(corpusPath: Corpus.shakespeare, corpusText: corpus, tokenizer: bpe).tokens } catch
-  { fail("\(error)") }
+  let data: TrainingText
+  do { data = try TrainingText.load(Corpus.shakespeare) } catch { fail("\(error)") }
+  let bpe = data.tokenizer
+  let tokens = data.tokens
   let (train, validation) = trainValidationSplit(tokens)
   model = GPT(
     GPTConfig(

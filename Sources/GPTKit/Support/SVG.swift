@@ -37,7 +37,7 @@ public enum SVG {
     }
     for fy in niceTicks(yMin, yMax) {
       svg +=
-        "<line x1=\"\(left)\" y1=\"\(round2(py(fy)))\" x2=\"\(left + plotW)\" y2=\"\(round2(py(fy)))\" stroke=\"#eee\"/>\n"
+        "<line x1=\"\(left)\" y1=\"\(coordinate(py(fy)))\" x2=\"\(left + plotW)\" y2=\"\(coordinate(py(fy)))\" stroke=\"#eee\"/>\n"
       svg += text(left - 6, py(fy) + 4, tick(fy), anchor: "end")
     }
     svg += text(left + plotW / 2, height - 10, xLabel, anchor: "middle")
@@ -46,7 +46,7 @@ public enum SVG {
     var legendX = left
     for (k, s) in series.enumerated() {
       let color = palette[k % palette.count]
-      let path = s.points.map { "\(round2(px($0.x))),\(round2(py($0.y)))" }.joined(separator: " ")
+      let path = s.points.map { "\(coordinate(px($0.x))),\(coordinate(py($0.y)))" }.joined(separator: " ")
       svg += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" points=\"\(path)\"/>\n"
       svg +=
         "<line x1=\"\(legendX)\" y1=\"\(top - 12)\" x2=\"\(legendX + 20)\" y2=\"\(top - 12)\" stroke=\"\(color)\" stroke-width=\"2\"/>\n"
@@ -71,7 +71,7 @@ public enum SVG {
     var svg = header(width, height, title)
     svg += "<rect x=\"\(left)\" y=\"\(top)\" width=\"\(plotW)\" height=\"\(plotH)\" fill=\"none\" stroke=\"#888\"/>\n"
     for p in points {
-      svg += "<circle cx=\"\(round2(px(p.x)))\" cy=\"\(round2(py(p.y)))\" r=\"2\" fill=\"#1f77b4\"/>\n"
+      svg += "<circle cx=\"\(coordinate(px(p.x)))\" cy=\"\(coordinate(py(p.y)))\" r=\"2\" fill=\"#1f77b4\"/>\n"
       svg += text(px(p.x) + 3, py(p.y) - 3, p.label, anchor: "start", size: 12)
     }
     svg += text(left + plotW / 2, height - 10, xLabel, anchor: "middle")
@@ -100,7 +100,7 @@ public enum SVG {
         let shade = { (from: Double, to: Double) in Int(from + (to - from) * v) }
         let color = "rgb(\(shade(255, 8)),\(shade(255, 48)),\(shade(255, 107)))"
         svg +=
-          "<rect x=\"\(round2(left + Double(c) * cellSize))\" y=\"\(round2(top + Double(r) * cellSize))\" width=\"\(cellSize)\" height=\"\(cellSize)\" fill=\"\(color)\"/>\n"
+          "<rect x=\"\(coordinate(left + Double(c) * cellSize))\" y=\"\(coordinate(top + Double(r) * cellSize))\" width=\"\(cellSize)\" height=\"\(cellSize)\" fill=\"\(color)\"/>\n"
       }
     }
     for (r, label) in rowLabels.prefix(rows).enumerated() {
@@ -109,7 +109,7 @@ public enum SVG {
     for (c, label) in columnLabels.prefix(columns).enumerated() {
       let x = left + (Double(c) + 0.75) * cellSize
       svg +=
-        "<text x=\"\(round2(x))\" y=\"\(top - 4)\" font-size=\"10\" transform=\"rotate(-60 \(round2(x)) \(top - 4))\">\(escape(label))</text>\n"
+        "<text x=\"\(coordinate(x))\" y=\"\(top - 4)\" font-size=\"10\" transform=\"rotate(-60 \(coordinate(x)) \(top - 4))\">\(escape(label))</text>\n"
     }
     return svg + "</svg>\n"
   }
@@ -130,7 +130,7 @@ public enum SVG {
   }
 
   static func text(_ x: Double, _ y: Double, _ s: String, anchor: String, size: Int = 12) -> String {
-    "<text x=\"\(round2(x))\" y=\"\(round2(y))\" font-size=\"\(size)\" text-anchor=\"\(anchor)\">\(escape(s))</text>\n"
+    "<text x=\"\(coordinate(x))\" y=\"\(coordinate(y))\" font-size=\"\(size)\" text-anchor=\"\(anchor)\">\(escape(s))</text>\n"
   }
 
   /// Round tick values (steps of 1, 2 or 5 times a power of ten) covering `low...high`.
@@ -153,7 +153,8 @@ public enum SVG {
     return v.formatted(significant: 4)
   }
 
-  static func round2(_ v: Double) -> String { v.formatted(decimals: 1) }
+  /// A position in the picture, to a tenth of a pixel.
+  static func coordinate(_ v: Double) -> String { v.formatted(decimals: 1) }
 
   static func escape(_ s: String) -> String {
     s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
