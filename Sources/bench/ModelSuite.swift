@@ -15,6 +15,12 @@ enum ModelSuite {
     var pyTorchRSS: String
   }
 
+  /// Set by `--config`: run only this config in the model and train suites.
+  nonisolated(unsafe) static var only: String?
+
+  /// The configs the model and train suites run.
+  static var chosen: [Config] { configs.filter { only == nil || $0.name == only } }
+
   static let configs = [
     Config(
       name: "A", gpt: GPTConfig(vocabularySize: 65, contextLength: 64, layerCount: 4, headCount: 4, channels: 128),
@@ -28,7 +34,7 @@ enum ModelSuite {
   ]
 
   static func run(peak: Double) -> [BenchResult] {
-    configs.map { c in
+    chosen.map { c in
       let model = GPT(c.gpt)
       let T = c.gpt.contextLength
       var rng = SplitMix64(seed: 9)

@@ -5,7 +5,7 @@ import GPTKit
 
 enum TrainSuite {
   static func run(peak: Double) -> [BenchResult] {
-    ModelSuite.configs.map { c in
+    ModelSuite.chosen.map { c in
       let T = c.gpt.contextLength
       var rng = SplitMix64(seed: 10)
       let stream = (0..<(40 * c.B * T)).map { _ in Int32(rng.nextInt(below: c.gpt.vocabularySize)) }

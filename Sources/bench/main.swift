@@ -1,4 +1,4 @@
-// `swift run -c release bench [suite...] [--json] [--threads N]`: the workbook's speed,
+// `swift run -c release bench [suite...] [--json] [--threads N] [--config A|B|C]`: the workbook's speed,
 // measured against the reference figures in References.swift. Benchmarks are never tests:
 // no timing is asserted anywhere in `swift test`.
 
@@ -21,17 +21,23 @@ var words = CommandLine.arguments.dropFirst()[...]
 while let word = words.popFirst() {
   switch word {
   case "--json": json = true
+  case "--config":
+    guard let value = words.popFirst()?.uppercased(), ["A", "B", "C"].contains(value) else {
+      fail("--config needs one of A, B, C (the reference configs)", code: 2)
+    }
+    ModelSuite.only = value
   case "--threads":
     guard let value = words.popFirst().flatMap(Int.init), value > 0 else {
       fail("--threads needs a positive whole number", code: 2)
     }
     threads = value
   case "--help", "-h":
-    print("usage: swift run -c release bench [suite...] [--json] [--threads N]\n\nsuites:")
+    print("usage: swift run -c release bench [suite...] [--json] [--threads N] [--config A|B|C]\n\nsuites:")
     for (name, (about, _)) in suites.sorted(by: { $0.key < $1.key }) {
       print("  \(name.padding(toLength: 10, withPad: " ", startingAt: 0))\(about)")
     }
     print("\nWith no suite named, every suite runs. --threads defaults to 2, as in the reference runs.")
+    print("--config limits the model and train suites to one reference config.")
     exit(0)
   default:
     guard suites[word] != nil else {

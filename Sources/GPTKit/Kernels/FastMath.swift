@@ -58,6 +58,18 @@ public enum FastMath {
 }
 
 extension SIMD16 where Scalar == Float {
+  /// Loads sixteen floats from `p`.
+  @inline(__always)
+  init(loading p: UnsafePointer<Float>) {
+    self = UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
+  }
+
+  /// Stores all sixteen floats to `p`.
+  @inline(__always)
+  func store(to p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: self, as: SIMD16<Float>.self)
+  }
+
   /// Loads `lanes` floats from `p` (the rest zero).
   @inline(__always)
   init(loading p: UnsafePointer<Float>, lanes: Int) {
