@@ -1,5 +1,7 @@
 // Chapter 00 introduces this file: the fast matrix multiply behind `Matmul.gemm`.
 
+import Foundation
+
 /// Where the operands of one product live (see `Matmul.gemm` for the contract).
 struct GemmOperands {
   var a: UnsafePointer<Float>
@@ -87,14 +89,10 @@ enum GemmEngine {
     let kBlocks = (K + KC - 1) / KC
     let kcMax = (K + kBlocks - 1) / kBlocks  // even blocks: K = 1000 gives 334 + 334 + 332
     let ncMax = min(NC, (N + NR - 1) / NR * NR)
-    let packedA = UnsafeMutableRawPointer.allocate(byteCount: MR * kcMax * 4, alignment: 64)
-      .bindMemory(to: Float.self, capacity: MR * kcMax)
-    let packedB = UnsafeMutableRawPointer.allocate(byteCount: kcMax * ncMax * 4, alignment: 64)
-      .bindMemory(to: Float.self, capacity: kcMax * ncMax)
-    defer {
-      packedA.deallocate()
-      packedB.deallocate()
-    }
+    let buffer = PackingBuffers.shared.take()
+    defer { PackingBuffers.shared.giveBack(buffer) }
+    let (packedA, packedB) = (buffer, buffer + PackingBuffers.aCapacity)
+    assert(MR * kcMax <= PackingBuffers.aCapacity && kcMax * ncMax <= KC * NC)
     for jc in stride(from: 0, to: N, by: NC) {
       let nc = min(NC, N - jc)
       for pc in stride(from: 0, to: K, by: kcMax) {
@@ -122,12 +120,20 @@ enum GemmEngine {
     if mr < MR { dst.update(repeating: 0, count: MR * kc) }
     if o.transposeA {  // op(A)[i, k] = a[k*lda + i]: each k is a contiguous run of rows
       for k in 0..<kc {
-        (dst + k * MR).update(from: o.a + (k0 + k) * o.lda + i0, count: mr)
+        let (from, to) = (o.a + ((k0 + k) &* o.lda &+ i0), dst + k &* MR)
+        if mr == MR {  // 12 floats as 8 + 4: no call to memmove for so few
+          UnsafeMutableRawPointer(to).storeBytes(
+            of: UnsafeRawPointer(from).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
+          UnsafeMutableRawPointer(to + 8).storeBytes(
+            of: UnsafeRawPointer(from + 8).loadUnaligned(as: SIMD4<Float>.self), as: SIMD4<Float>.self)
+        } else {
+          to.update(from: from, count: mr)
+        }
       }
     } else {  // op(A)[i, k] = a[i*lda + k]: each row is a contiguous run of k
       for i in 0..<mr {
-        let src = o.a + (i0 + i) * o.lda + k0
-        for k in 0..<kc { dst[k * MR + i] = src[k] }
+        let src = o.a + ((i0 + i) &* o.lda &+ k0)
+        for k in 0..<kc { dst[k &* MR &+ i] = src[k] }
       }
     }
   }
@@ -143,14 +149,51 @@ enum GemmEngine {
       if nr < NR { panel.update(repeating: 0, count: NR * kc) }
       if o.transposeB {  // op(B)[k, j] = b[j*ldb + k]: each column is a contiguous run of k
         for j in 0..<nr {
-          let src = o.b + (j0 + jr + j) * o.ldb + k0
-          for k in 0..<kc { panel[k * NR + j] = src[k] }
+          let src = o.b + ((j0 + jr + j) &* o.ldb &+ k0)
+          for k in 0..<kc { panel[k &* NR &+ j] = src[k] }
         }
       } else {  // op(B)[k, j] = b[k*ldb + j]: each k is a contiguous run of columns
         for k in 0..<kc {
-          (panel + k * NR).update(from: o.b + (k0 + k) * o.ldb + j0 + jr, count: nr)
+          let (from, to) = (o.b + ((k0 + k) &* o.ldb &+ j0 &+ jr), panel + k &* NR)
+          if nr == NR {  // two vectors: no call to memmove for 32 floats
+            Vector(loading: from).store(to: to)
+            Vector(loading: from + 16).store(to: to + 16)
+          } else {
+            to.update(from: from, count: nr)
+          }
         }
       }
     }
+  }
+}
+
+/// Packing space for `GemmEngine.single`, reused from call to call.
+///
+/// Each call needs `MR x KC` floats for A and up to `KC x NC` (1.5 MB) for B. Allocating that
+/// afresh every time asks the operating system for new pages, which it must zero, thousands
+/// of times per training step; a small free list of buffers avoids it.
+final class PackingBuffers: @unchecked Sendable {
+  static let shared = PackingBuffers()
+  static let aCapacity = GemmEngine.MR * GemmEngine.KC
+  static let capacity = aCapacity + GemmEngine.KC * GemmEngine.NC
+
+  private let lock = NSLock()
+  private var free: [UnsafeMutablePointer<Float>] = []  // guarded by `lock`
+
+  /// A buffer of `capacity` floats, 64-byte aligned: a free one, or a new one.
+  func take() -> UnsafeMutablePointer<Float> {
+    lock.lock()
+    let buffer = free.popLast()
+    lock.unlock()
+    return buffer
+      ?? UnsafeMutableRawPointer.allocate(byteCount: Self.capacity * 4, alignment: 64)
+      .bindMemory(to: Float.self, capacity: Self.capacity)
+  }
+
+  /// Returns a buffer from `take` for the next call.
+  func giveBack(_ buffer: UnsafeMutablePointer<Float>) {
+    lock.lock()
+    free.append(buffer)
+    lock.unlock()
   }
 }
