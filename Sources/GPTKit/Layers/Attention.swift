@@ -69,7 +69,8 @@ public enum Attention {
 
   // ANCHOR: attention-backward
   /// Accumulates into `dqkv` `(B, T, 3*C)` the gradient of `forward`, given `dOut` `(B, T, C)`
-  /// and the saved probabilities `att`.
+  /// and the saved probabilities `att`. Like the forward, it skips the masked half: query rows
+  /// go in blocks, and a block ending at row `r1` only involves keys `0..<r1`.
   public static func backward(
     dqkv: UnsafeMutablePointer<Float>, dOut: UnsafePointer<Float>, qkv: UnsafePointer<Float>,
     att: UnsafePointer<Float>, B: Int, T: Int, C: Int, NH: Int
@@ -87,25 +88,35 @@ public enum Attention {
         let (dk, dv) = (dq + C, dq + 2 * C)
         let dy = dOut + b * T * C + h * HS
         let a = att + pair * T * T
-        // out = att · V  =>  dAtt = dOut · Vᵀ  and  dV += attᵀ · dOut
-        Matmul.gemm(M: T, N: T, K: HS, a: dy, lda: C, b: v, ldb: 3 * C, transposeB: true, c: dAtt, ldc: T, threads: 1)
-        Matmul.gemm(
-          M: T, N: HS, K: T, a: a, lda: T, transposeA: true, b: dy, ldb: C, c: dv, ldc: 3 * C,
-          accumulate: true, threads: 1)
-        // att = softmax(scores · scale)  =>  dScores = att ⊙ (dAtt - Σ att·dAtt) · scale
-        for i in 0..<T {
-          let (ai, di) = (a + i * T, dAtt + i * T)
-          var dot: Float = 0
-          for j in 0...i { dot += ai[j] * di[j] }
-          for j in 0...i { di[j] = ai[j] * (di[j] - dot) * scale }
-          for j in (i + 1)..<T { di[j] = 0 }  // masked: no gradient flows
+        for r0 in stride(from: 0, to: T, by: rowBlock) {  // rows r0..<r1 see keys 0..<r1
+          let (r1, rows) = (min(T, r0 + rowBlock), min(T, r0 + rowBlock) - r0)
+          // out = att · V  =>  dAtt = dOut · Vᵀ
+          Matmul.gemm(
+            M: rows, N: r1, K: HS, a: dy + r0 * C, lda: C, b: v, ldb: 3 * C, transposeB: true,
+            c: dAtt + r0 * T, ldc: T, threads: 1)
+          // att = softmax(scores · scale)  =>  dScores = att ⊙ (dAtt - Σ att·dAtt) · scale
+          for i in r0..<r1 {
+            let (ai, di) = (a + i * T, dAtt + i * T)
+            var dot: Float = 0
+            for j in 0...i { dot += ai[j] * di[j] }
+            for j in 0...i { di[j] = ai[j] * (di[j] - dot) * scale }
+            for j in (i + 1)..<r1 { di[j] = 0 }  // masked: no gradient flows
+          }
+          // scores = Q·Kᵀ  =>  dQ += dScores · K
+          Matmul.gemm(
+            M: rows, N: HS, K: r1, a: dAtt + r0 * T, lda: T, b: k, ldb: 3 * C, c: dq + r0 * 3 * C, ldc: 3 * C,
+            accumulate: true, threads: 1)
         }
-        // scores = Q·Kᵀ  =>  dQ += dScores · K  and  dK += dScoresᵀ · Q
-        Matmul.gemm(
-          M: T, N: HS, K: T, a: dAtt, lda: T, b: k, ldb: 3 * C, c: dq, ldc: 3 * C, accumulate: true, threads: 1)
-        Matmul.gemm(
-          M: T, N: HS, K: T, a: dAtt, lda: T, transposeA: true, b: q, ldb: 3 * C, c: dk, ldc: 3 * C,
-          accumulate: true, threads: 1)
+        for c0 in stride(from: 0, to: T, by: rowBlock) {  // keys c0..<c1 are seen by rows c0..<T
+          let columns = min(T, c0 + rowBlock) - c0
+          // dV += attᵀ · dOut  and  dK += dScoresᵀ · Q, over the rows that see these keys
+          Matmul.gemm(
+            M: columns, N: HS, K: T - c0, a: a + c0 * T + c0, lda: T, transposeA: true, b: dy + c0 * C, ldb: C,
+            c: dv + c0 * 3 * C, ldc: 3 * C, accumulate: true, threads: 1)
+          Matmul.gemm(
+            M: columns, N: HS, K: T - c0, a: dAtt + c0 * T + c0, lda: T, transposeA: true, b: q + c0 * 3 * C,
+            ldb: 3 * C, c: dk + c0 * 3 * C, ldc: 3 * C, accumulate: true, threads: 1)
+        }
       }
     }
   }
