@@ -3,17 +3,18 @@
 /// The keys and values of every position generated so far, per layer, so that the next
 /// token's forward pass computes only its own row instead of the whole prefix again.
 ///
-/// Each layer keeps the fused `qkv` row of every position, `(T, 3*C)`. A new token at
-/// position `p` computes its own row, appends it, and attends with one query against the
-/// `p + 1` cached keys and values (`Attention.head` with `queryOffset: p`). Every other layer
-/// works on a single row. The kernels are the same ones the full forward uses, and they give
-/// the same bits for a row whatever the number of rows, so the cache reproduces full
+/// Each layer keeps the fused `qkv` row of every position, `(T, 3*C)`, and a second copy of
+/// the keys, transposed `(C, T)`. A new token at position `p` computes its own row, appends
+/// it, and attends with one query against the `p + 1` cached keys and values. Every other
+/// layer works on a single row. The kernels are the same ones the full forward uses, and they
+/// give the same bits for a row whatever the number of rows, so the cache reproduces full
 /// recomputation exactly.
 public final class KVCache {
   public let model: GPT
   /// Positions filled so far.
   public private(set) var count = 0
   let rows: [UnsafeMutablePointer<Float>]  // per layer (T, 3C)
+  let keysT: [UnsafeMutablePointer<Float>]  // per layer (C, T): the keys again, transposed
   let x, ln, atty, hidden, hiddenGelu, branch, lnMean, lnRstd, att: UnsafeMutablePointer<Float>
   public let logits: UnsafeMutablePointer<Float>  // (V) after `append`
   private let arena: UnsafeMutablePointer<Float>
@@ -22,7 +23,9 @@ public final class KVCache {
     self.model = model
     let c = model.config
     let (T, C, V, L) = (c.contextLength, c.channels, c.vocabularySize, c.layerCount)
-    let sizes = [C, C, C, 4 * C, 4 * C, C, 1, 1, T, V] + Array(repeating: T * 3 * C, count: L)
+    let sizes =
+      [C, C, C, 4 * C, 4 * C, C, 1, 1, T, V] + Array(repeating: T * 3 * C, count: L)
+      + Array(repeating: C * T, count: L)
     arena = UnsafeMutablePointer<Float>.allocate(capacity: sizes.reduce(0, +))
     var used = 0
     var pieces: [UnsafeMutablePointer<Float>] = []
@@ -32,7 +35,8 @@ public final class KVCache {
     }
     (x, ln, atty, hidden, hiddenGelu, branch) = (pieces[0], pieces[1], pieces[2], pieces[3], pieces[4], pieces[5])
     (lnMean, lnRstd, att, logits) = (pieces[6], pieces[7], pieces[8], pieces[9])
-    rows = Array(pieces[10...])
+    rows = Array(pieces[10..<(10 + L)])
+    keysT = Array(pieces[(10 + L)...])
   }
 
   deinit { arena.deallocate() }
@@ -61,11 +65,12 @@ public final class KVCache {
       let row = rows[l] + position * 3 * C  // this token's q, k, v
       LayerNorm.forward(out: ln, mean: lnMean, rstd: lnRstd, inp: x, weight: w.ln1w, bias: w.ln1b, rows: 1, C: C)
       Linear.forward(out: row, inp: ln, weight: w.qkvw, bias: w.qkvb, N: 1, C: C, OC: 3 * C)
+      for i in 0..<C { keysT[l][i * T + position] = row[C + i] }  // the new key, as a column
       for h in 0..<NH {  // one query against every cached key and value
         let HS = C / NH
-        Attention.head(
-          out: atty + h * HS, ldOut: C, att: att, ldAtt: T, q: row + h * HS, k: rows[l] + C + h * HS,
-          v: rows[l] + 2 * C + h * HS, ld: 3 * C, queries: 1, keys: position + 1, queryOffset: position, HS: HS)
+        attend(
+          out: atty + h * HS, q: row + h * HS, keysT: keysT[l] + h * HS * T, values: rows[l] + 2 * C + h * HS,
+          keys: position + 1, HS: HS)
       }
       Linear.forward(out: branch, inp: atty, weight: w.projw, bias: w.projb, N: 1, C: C, OC: C)
       Elementwise.add(out: x, x, branch, count: C)  // x + attention
@@ -82,4 +87,22 @@ public final class KVCache {
     count += 1
   }
   // ANCHOR_END: kv-append
+
+  // ANCHOR: kv-attend
+  /// One head's attention for the newest position: `Attention.head` with a single query, the
+  /// same operations in the same order, except that the scores `q · Kᵀ` read the transposed
+  /// keys `(HS, T)`. The one-row product then streams whole rows of `Kᵀ` instead of
+  /// gathering one number from each of sixteen keys at a time.
+  func attend(
+    out: UnsafeMutablePointer<Float>, q: UnsafePointer<Float>, keysT: UnsafePointer<Float>,
+    values: UnsafePointer<Float>, keys: Int, HS: Int
+  ) {
+    let (T, C) = (model.config.contextLength, model.config.channels)
+    let scale = 1 / Float(HS).squareRoot()
+    Matmul.gemm(M: 1, N: keys, K: HS, a: q, b: keysT, ldb: T, c: att, threads: 1)  // scores
+    for j in 0..<keys { att[j] *= scale }
+    Softmax.row(att, att, keys)
+    Matmul.gemm(M: 1, N: HS, K: keys, a: att, b: values, ldb: 3 * C, c: out, threads: 1)  // att · V
+  }
+  // ANCHOR_END: kv-attend
 }
