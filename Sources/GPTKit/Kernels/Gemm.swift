@@ -101,6 +101,17 @@ enum GemmEngine {
         let overwrite = pc == 0 && !accumulate
         for ic in stride(from: 0, to: M, by: MR) {
           let mr = min(MR, M - ic)
+          // Whole panels of a row-major A are read in place: packing them would transpose
+          // 12 rows through memory, and the kernel can broadcast from the rows directly.
+          if !o.transposeA && mr == MR {
+            let rows = o.a + ic * o.lda + pc
+            for jr in stride(from: 0, to: nc, by: NR) {
+              microKernel(
+                kc: kc, rows, rowStride: o.lda, kStride: 1, packedB + jr * kc, c: o.c + ic * o.ldc + jc + jr,
+                ldc: o.ldc, rows: mr, columns: min(NR, nc - jr), overwrite: overwrite)
+            }
+            continue
+          }
           packA(o, i0: ic, mr: mr, k0: pc, kc: kc, into: packedA)
           for jr in stride(from: 0, to: nc, by: NR) {
             microKernel(

@@ -5,13 +5,15 @@ extension GemmEngine {
 
   /// `C[0..<rows, 0..<columns] (+)= Apanel · Bpanel` for one `MR x NR` tile.
   ///
-  /// `packedA` holds `kc` groups of `MR` values, `packedB` holds `kc` rows of `NR` values.
+  /// `packedB` holds `kc` rows of `NR` values. The A panel's value for row `i` and step `k`
+  /// is `a[i·rowStride + k·kStride]`: packed (`kc` groups of `MR` values: strides 1 and `MR`),
+  /// or read in place from `MR` rows of a row-major A (strides `lda` and 1).
   /// The 24 accumulators are named, not an array, so that the compiler keeps every one in a
   /// register for the whole loop: per `k`, two vector loads of B, twelve broadcasts of A
   /// and 24 fused multiply-adds (`addProduct`).
   @inline(__always)
   static func microKernel(
-    kc: Int, _ packedA: UnsafePointer<Float>, _ packedB: UnsafePointer<Float>,
+    kc: Int, _ packedA: UnsafePointer<Float>, rowStride: Int = 1, kStride: Int = MR, _ packedB: UnsafePointer<Float>,
     c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, columns: Int, overwrite: Bool
   ) {
     var c00a = Vector(), c00b = Vector(), c01a = Vector(), c01b = Vector()
@@ -24,19 +26,19 @@ extension GemmEngine {
     var b = UnsafeRawPointer(packedB).assumingMemoryBound(to: Vector.self)
     for _ in 0..<kc {
       let (b0, b1) = (b[0], b[1])
-      let a00 = Vector(repeating: a[0]); c00a.addProduct(a00, b0); c00b.addProduct(a00, b1)
-      let a01 = Vector(repeating: a[1]); c01a.addProduct(a01, b0); c01b.addProduct(a01, b1)
-      let a02 = Vector(repeating: a[2]); c02a.addProduct(a02, b0); c02b.addProduct(a02, b1)
-      let a03 = Vector(repeating: a[3]); c03a.addProduct(a03, b0); c03b.addProduct(a03, b1)
-      let a04 = Vector(repeating: a[4]); c04a.addProduct(a04, b0); c04b.addProduct(a04, b1)
-      let a05 = Vector(repeating: a[5]); c05a.addProduct(a05, b0); c05b.addProduct(a05, b1)
-      let a06 = Vector(repeating: a[6]); c06a.addProduct(a06, b0); c06b.addProduct(a06, b1)
-      let a07 = Vector(repeating: a[7]); c07a.addProduct(a07, b0); c07b.addProduct(a07, b1)
-      let a08 = Vector(repeating: a[8]); c08a.addProduct(a08, b0); c08b.addProduct(a08, b1)
-      let a09 = Vector(repeating: a[9]); c09a.addProduct(a09, b0); c09b.addProduct(a09, b1)
-      let a10 = Vector(repeating: a[10]); c10a.addProduct(a10, b0); c10b.addProduct(a10, b1)
-      let a11 = Vector(repeating: a[11]); c11a.addProduct(a11, b0); c11b.addProduct(a11, b1)
-      a += MR
+      let a00 = Vector(repeating: a[0 &* rowStride]); c00a.addProduct(a00, b0); c00b.addProduct(a00, b1)
+      let a01 = Vector(repeating: a[1 &* rowStride]); c01a.addProduct(a01, b0); c01b.addProduct(a01, b1)
+      let a02 = Vector(repeating: a[2 &* rowStride]); c02a.addProduct(a02, b0); c02b.addProduct(a02, b1)
+      let a03 = Vector(repeating: a[3 &* rowStride]); c03a.addProduct(a03, b0); c03b.addProduct(a03, b1)
+      let a04 = Vector(repeating: a[4 &* rowStride]); c04a.addProduct(a04, b0); c04b.addProduct(a04, b1)
+      let a05 = Vector(repeating: a[5 &* rowStride]); c05a.addProduct(a05, b0); c05b.addProduct(a05, b1)
+      let a06 = Vector(repeating: a[6 &* rowStride]); c06a.addProduct(a06, b0); c06b.addProduct(a06, b1)
+      let a07 = Vector(repeating: a[7 &* rowStride]); c07a.addProduct(a07, b0); c07b.addProduct(a07, b1)
+      let a08 = Vector(repeating: a[8 &* rowStride]); c08a.addProduct(a08, b0); c08b.addProduct(a08, b1)
+      let a09 = Vector(repeating: a[9 &* rowStride]); c09a.addProduct(a09, b0); c09b.addProduct(a09, b1)
+      let a10 = Vector(repeating: a[10 &* rowStride]); c10a.addProduct(a10, b0); c10b.addProduct(a10, b1)
+      let a11 = Vector(repeating: a[11 &* rowStride]); c11a.addProduct(a11, b0); c11b.addProduct(a11, b1)
+      a += kStride
       b += 2
     }
     if rows == MR && columns == NR {
