@@ -3,7 +3,7 @@
 import Dispatch
 import Foundation
 
-/// Splits loops across CPU cores with Dispatch, deterministically.
+/// Splits loops across CPU cores (a `WorkerPool` of waiting threads), deterministically.
 ///
 /// Work is always cut into the same pieces for the same sizes, whatever thread ends up
 /// running a piece, and reductions add the per-piece results in piece order. So a seeded run
@@ -11,6 +11,10 @@ import Foundation
 public enum Parallel {
   /// How many threads the kernels use. Set it once at start-up (the bench sets 2).
   public nonisolated(unsafe) static var threadCount: Int = max(1, ProcessInfo.cores)
+
+  /// One pool per thread count used so far (usually just one), behind `poolLock`.
+  private nonisolated(unsafe) static var pools: [Int: AnyObject] = [:]
+  private static let poolLock = NSLock()
 
   /// Runs `body(chunk, range)` for `chunks` contiguous, nearly equal pieces of `0..<count`,
   /// in parallel when there are at least `minimumPerChunk` items per piece.
@@ -23,14 +27,31 @@ public enum Parallel {
       body(0, 0..<count)
       return
     }
-    // Dispatch wants a `@Sendable` closure; the kernels' closures capture raw pointers,
-    // which is safe here because every chunk writes a disjoint part of the output.
+    if #available(macOS 15.0, *) {
+      pool().run(pieces) { chunk in body(chunk, range(of: chunk, in: pieces, total: count)) }
+      return
+    }
+    // Before macOS 15 (no `Atomic` for the pool): Dispatch. It wants a `@Sendable` closure;
+    // the kernels' closures capture raw pointers, which is safe here because every chunk
+    // writes a disjoint part of the output.
     withoutActuallyEscaping(body) { body in
       let work = UncheckedSendable(body)
       DispatchQueue.concurrentPerform(iterations: pieces) { chunk in
         work.value(chunk, range(of: chunk, in: pieces, total: count))
       }
     }
+  }
+
+  /// The worker pool for the current `threadCount` (made on first use).
+  @available(macOS 15.0, *)
+  static func pool() -> WorkerPool {
+    let threads = threadCount
+    poolLock.lock()
+    defer { poolLock.unlock() }
+    if let pool = pools[threads] as? WorkerPool { return pool }
+    let pool = WorkerPool(workers: threads - 1)
+    pools[threads] = pool
+    return pool
   }
 
   /// The `chunk`-th of `pieces` contiguous ranges covering `0..<total`.
