@@ -99,3 +99,63 @@ struct EmptyShapeTests {
     #expect(CrossEntropy.forward(Tensor(shape: [0, 5]), targets: []).counted == 0)
   }
 }
+
+/// The product `op(A)·B` for a square `op(A)` `(T, T)` and `B` `(T, N)`, with `triangle` as
+/// given, on random operands where `op(A)` is zero outside `zeroOutside` (nil: nowhere).
+private func triangularProduct(
+  T: Int, N: Int, transposeA: Bool, triangle: Matmul.Triangle, zeroOutside: Matmul.Triangle?,
+  threads: Int = 2
+) -> [Float] {
+  var rng = SplitMix64(seed: 7)
+  var a = Tensor.randn([T * T], rng: &rng)
+  for i in 0..<T {
+    for k in 0..<T where zeroOutside == .lowerA && k > i || zeroOutside == .upperA && k < i {
+      a.storage[transposeA ? k * T + i : i * T + k] = 0  // op(A)[i, k] = 0
+    }
+  }
+  let b = Tensor.randn([T * N], rng: &rng)
+  var c = Tensor(shape: [T * N])
+  a.withPointer { pa in
+    b.withPointer { pb in
+      c.withMutablePointer {
+        Matmul.gemm(
+          M: T, N: N, K: T, a: pa, transposeA: transposeA, b: pb, c: $0, triangle: triangle, threads: threads)
+      }
+    }
+  }
+  return c.storage
+}
+
+@Suite("04 attention: the matmul skips the masked triangle exactly")
+struct TriangleTests {
+  // T = 400 spans two K blocks and splits across threads; 100 is not a multiple of 12.
+  @Test(arguments: [(100, false), (100, true), (400, false), (400, true)])
+  func triangularAGivesTheSameBitsAsTheFullProduct(size: (Int, Bool)) {
+    let (T, transposeA) = size
+    for triangle in [Matmul.Triangle.lowerA, .upperA] {
+      let full = triangularProduct(T: T, N: 40, transposeA: transposeA, triangle: .none, zeroOutside: triangle)
+      let skipped = triangularProduct(T: T, N: 40, transposeA: transposeA, triangle: triangle, zeroOutside: triangle)
+      #expect(skipped == full, "\(triangle), T \(T), transposeA \(transposeA)")
+    }
+  }
+
+  @Test func skippingIsReal() {
+    // The same option on an A that is *not* triangular gives a different product: the
+    // comparison above would notice a triangle option that skipped nothing or too much.
+    for triangle in [Matmul.Triangle.lowerA, .upperA] {
+      let full = triangularProduct(T: 100, N: 40, transposeA: false, triangle: .none, zeroOutside: nil)
+      let skipped = triangularProduct(T: 100, N: 40, transposeA: false, triangle: triangle, zeroOutside: nil)
+      #expect(skipped != full)
+    }
+  }
+
+  @Test(arguments: [100, 400])
+  func lowerCComputesTheLowerTriangle(T: Int) {
+    // C = A·B with N = T: every C[i, j] with j ≤ i equals the full product's, bit for bit.
+    let full = triangularProduct(T: T, N: T, transposeA: false, triangle: .none, zeroOutside: nil)
+    let lower = triangularProduct(T: T, N: T, transposeA: false, triangle: .lowerC, zeroOutside: nil)
+    let mismatches = (0..<T).flatMap { i in (0...i).filter { j in lower[i * T + j] != full[i * T + j] } }
+    #expect(mismatches.isEmpty)
+    #expect(lower != full)  // and work above the diagonal was skipped (left at zero)
+  }
+}

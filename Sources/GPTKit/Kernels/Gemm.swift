@@ -12,12 +12,17 @@ struct GemmOperands {
   var transposeB: Bool
   var c: UnsafeMutablePointer<Float>
   var ldc: Int
+  var triangle: Matmul.Triangle = .none
+  /// Where this (part of a) product starts in the whole one, for `triangle`.
+  var firstRow = 0
+  var firstColumn = 0
 
   /// The same product restricted to rows `i0...` of `op(A)` and `C`.
   func rows(from i0: Int) -> GemmOperands {
     var o = self
     o.a = transposeA ? a + i0 : a + i0 * lda
     o.c = c + i0 * ldc
+    o.firstRow += i0
     return o
   }
 
@@ -26,7 +31,25 @@ struct GemmOperands {
     var o = self
     o.b = transposeB ? b + j0 * ldb : b + j0
     o.c = c + j0
+    o.firstColumn += j0
     return o
+  }
+
+  /// The steps `kFrom..<kTo` of the block `k0..<k0+kc` that rows `i0..<i0+rows` need
+  /// (relative to `k0`; empty when the triangle makes the whole block zero).
+  func steps(rows i0: Int, _ rows: Int, block k0: Int, _ kc: Int) -> (kFrom: Int, kTo: Int) {
+    let i = firstRow + i0
+    switch triangle {
+    case .lowerA: return (0, min(kc, max(0, i + rows - k0)))
+    case .upperA: return (min(kc, max(0, i - k0)), kc)
+    case .none, .lowerC: return (0, kc)
+    }
+  }
+
+  /// Whether the tile at rows `i0..<i0+rows`, columns `j0...` lies wholly above the diagonal
+  /// of a `.lowerC` product, so it need not be computed.
+  func skips(rows i0: Int, _ rows: Int, column j0: Int) -> Bool {
+    triangle == .lowerC && firstColumn + j0 > firstRow + i0 + rows - 1
   }
 }
 
@@ -101,22 +124,24 @@ enum GemmEngine {
         let overwrite = pc == 0 && !accumulate
         for ic in stride(from: 0, to: M, by: MR) {
           let mr = min(MR, M - ic)
+          let (kFrom, kTo) = o.steps(rows: ic, mr, block: pc, kc)
+          if kFrom >= kTo && !overwrite { continue }  // nothing to add (overwriting stores zeros)
+          let steps = max(0, kTo - kFrom)
           // Whole panels of a row-major A are read in place: packing them would transpose
           // 12 rows through memory, and the kernel can broadcast from the rows directly.
-          if !o.transposeA && mr == MR {
-            let rows = o.a + ic * o.lda + pc
-            for jr in stride(from: 0, to: nc, by: NR) {
+          let inPlace = !o.transposeA && mr == MR
+          if !inPlace { packA(o, i0: ic, mr: mr, k0: pc, kc: kc, into: packedA) }
+          for jr in stride(from: 0, to: nc, by: NR) where !o.skips(rows: ic, mr, column: jc + jr) {
+            let (b, c) = (packedB + jr * kc + kFrom * NR, o.c + ic * o.ldc + jc + jr)
+            if inPlace {
               microKernel(
-                kc: kc, rows, rowStride: o.lda, kStride: 1, packedB + jr * kc, c: o.c + ic * o.ldc + jc + jr,
-                ldc: o.ldc, rows: mr, columns: min(NR, nc - jr), overwrite: overwrite)
+                kc: steps, o.a + ic * o.lda + pc + kFrom, rowStride: o.lda, kStride: 1, b, c: c, ldc: o.ldc,
+                rows: mr, columns: min(NR, nc - jr), overwrite: overwrite)
+            } else {
+              microKernel(
+                kc: steps, packedA + kFrom * MR, b, c: c, ldc: o.ldc, rows: mr, columns: min(NR, nc - jr),
+                overwrite: overwrite)
             }
-            continue
-          }
-          packA(o, i0: ic, mr: mr, k0: pc, kc: kc, into: packedA)
-          for jr in stride(from: 0, to: nc, by: NR) {
-            microKernel(
-              kc: kc, packedA, packedB + jr * kc, c: o.c + ic * o.ldc + jc + jr, ldc: o.ldc,
-              rows: mr, columns: min(NR, nc - jr), overwrite: overwrite)
           }
         }
       }

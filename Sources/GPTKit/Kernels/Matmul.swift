@@ -23,18 +23,35 @@ public enum Matmul {
   ///
   /// The leading dimensions default to packed rows; a larger stride lets a product read a
   /// slice of a wider matrix (for example one head's columns out of a fused QKV buffer).
+  /// `triangle` lets causal attention skip the half of its products the mask makes zero.
   public static func gemm(
     M: Int, N: Int, K: Int,
     a: UnsafePointer<Float>, lda: Int? = nil, transposeA: Bool = false,
     b: UnsafePointer<Float>, ldb: Int? = nil, transposeB: Bool = false,
     c: UnsafeMutablePointer<Float>, ldc: Int? = nil,
-    accumulate: Bool = false, threads: Int = Parallel.threadCount
+    accumulate: Bool = false, triangle: Triangle = .none, threads: Int = Parallel.threadCount
   ) {
     let operands = GemmOperands(
       a: a, lda: lda ?? (transposeA ? M : K), transposeA: transposeA,
       b: b, ldb: ldb ?? (transposeB ? K : N), transposeB: transposeB,
-      c: c, ldc: ldc ?? N)
+      c: c, ldc: ldc ?? N, triangle: triangle)
     GemmEngine.run(M: M, N: N, K: K, operands, accumulate: accumulate, threads: threads)
+  }
+
+  /// The half of a square product that causal attention needs. Indices are those of the
+  /// whole product: row `i` of `C` and `op(A)`, column `j` of `C`, step `k`.
+  public enum Triangle: Sendable {
+    /// Every element.
+    case none
+    /// Only `C[i, j]` with `j ≤ i` is computed (scores: a query never sees a later key).
+    /// Tiles wholly above the diagonal are skipped and left as they were; the few elements
+    /// above it inside diagonal tiles are computed but meaningless.
+    case lowerC
+    /// `op(A)[i, k]` is zero for `k > i` (attention weights): row `i` sums `k ≤ i` only.
+    case lowerA
+    /// `op(A)[i, k]` is zero for `k < i` (transposed attention weights): row `i` sums
+    /// `k ≥ i` only.
+    case upperA
   }
 
   // ANCHOR: naive-matmul

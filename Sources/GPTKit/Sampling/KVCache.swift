@@ -89,7 +89,7 @@ public final class KVCache {
   // ANCHOR_END: kv-append
 
   // ANCHOR: kv-attend
-  /// One head's attention for the newest position: `Attention.head` with a single query, the
+  /// One head's attention for the newest position: row `p` of `Attention.forward`, the
   /// same operations in the same order, except that the scores `q · Kᵀ` read the transposed
   /// keys `(HS, T)`. The one-row product then streams whole rows of `Kᵀ` instead of
   /// gathering one number from each of sixteen keys at a time.
