@@ -159,3 +159,49 @@ struct TriangleTests {
     #expect(lower != full)  // and work above the diagonal was skipped (left at zero)
   }
 }
+
+@Suite("00 tensors: the matmul adds a bias as it stores")
+struct GemmBiasTests {
+  /// `gemm(…, bias:)` against `naive` followed by adding the bias to every row.
+  func difference(M: Int, N: Int, K: Int, accumulate: Bool, threads: Int = 2) -> Float {
+    var rng = SplitMix64(seed: 3)
+    let (a, b) = (Tensor.randn([M * K], rng: &rng), Tensor.randn([K * N], rng: &rng))
+    let bias = Tensor.randn([N], rng: &rng)
+    var (fast, reference) = (Tensor.randn([M * N], rng: &rng), Tensor(shape: [M * N]))
+    reference = fast
+    a.withPointer { pa in
+      b.withPointer { pb in
+        bias.withPointer { pbias in
+          fast.withMutablePointer {
+            Matmul.gemm(M: M, N: N, K: K, a: pa, b: pb, c: $0, accumulate: accumulate, bias: pbias, threads: threads)
+          }
+        }
+        reference.withMutablePointer { Matmul.naive(M: M, N: N, K: K, a: pa, b: pb, c: $0, accumulate: accumulate) }
+      }
+    }
+    for i in 0..<M { for j in 0..<N { reference.storage[i * N + j] += bias.storage[j] } }
+    return maxDifference(fast.storage, reference.storage)
+  }
+
+  // One row (generation), edge tiles, two K blocks, a split across threads by columns, K = 0.
+  @Test(arguments: [(1, 70, 50), (13, 37, 19), (30, 100, 500), (20, 1200, 40), (5, 9, 0)])
+  func biasIsAddedToEveryRow(size: (Int, Int, Int)) {
+    let (M, N, K) = size
+    for accumulate in [false, true] {
+      #expect(difference(M: M, N: N, K: K, accumulate: accumulate) < 1e-4 * Float(max(K, 1)).squareRoot())
+    }
+  }
+
+  @Test func aMissingBiasIsNoticed() {
+    // The comparison can fail: the same product without the bias differs from naive + bias.
+    var rng = SplitMix64(seed: 3)
+    let a = Tensor.randn([4 * 3], rng: &rng)
+    var c = Tensor(shape: [4 * 2])
+    a.withPointer { pa in c.withMutablePointer { Matmul.gemm(M: 4, N: 2, K: 3, a: pa, b: pa, c: $0) } }
+    var withBias = Tensor(shape: [4 * 2])
+    let bias: [Float] = [1, -2]
+    a.withPointer { pa in withBias.withMutablePointer { Matmul.gemm(M: 4, N: 2, K: 3, a: pa, b: pa, c: $0, bias: bias) }
+    }
+    #expect(maxDifference(c.storage, withBias.storage) > 0.5)
+  }
+}

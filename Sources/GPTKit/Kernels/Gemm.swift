@@ -13,6 +13,8 @@ struct GemmOperands {
   var c: UnsafeMutablePointer<Float>
   var ldc: Int
   var triangle: Matmul.Triangle = .none
+  /// Added to every row of `C` once the product is complete (a linear layer's bias).
+  var bias: UnsafePointer<Float>? = nil
   /// Where this (part of a) product starts in the whole one, for `triangle`.
   var firstRow = 0
   var firstColumn = 0
@@ -31,6 +33,7 @@ struct GemmOperands {
     var o = self
     o.b = transposeB ? b + j0 * ldb : b + j0
     o.c = c + j0
+    o.bias = bias.map { $0 + j0 }
     o.firstColumn += j0
     return o
   }
@@ -79,12 +82,17 @@ enum GemmEngine {
 
   static func run(M: Int, N: Int, K: Int, _ o: GemmOperands, accumulate: Bool, threads: Int) {
     guard M > 0 && N > 0 else { return }
-    guard K > 0 else {
-      if !accumulate { for i in 0..<M { (o.c + i * o.ldc).update(repeating: 0, count: N) } }
+    guard K > 0 else {  // an empty sum: C = 0 (+ C) (+ bias)
+      for i in 0..<M {
+        let row = o.c + i * o.ldc
+        if !accumulate { row.update(repeating: 0, count: N) }
+        if let bias = o.bias { for j in 0..<N { row[j] += bias[j] } }
+      }
       return
     }
     if M == 1 {  // one row (generating a token): stream the weights, no packing
       vectorTimesMatrix(N: N, K: K, o, accumulate: accumulate, threads: threads)
+      if let bias = o.bias { for j in 0..<N { o.c[j] += bias[j] } }
       return
     }
     let rowPanels = (M + MR - 1) / MR
@@ -122,6 +130,7 @@ enum GemmEngine {
         let kc = min(kcMax, K - pc)
         packB(o, k0: pc, kc: kc, j0: jc, nc: nc, into: packedB)
         let overwrite = pc == 0 && !accumulate
+        let bias = pc + kc == K ? o.bias.map { $0 + jc } : nil  // once the sums are complete
         for ic in stride(from: 0, to: M, by: MR) {
           let mr = min(MR, M - ic)
           let (kFrom, kTo) = o.steps(rows: ic, mr, block: pc, kc)
@@ -136,11 +145,11 @@ enum GemmEngine {
             if inPlace {
               microKernel(
                 kc: steps, o.a + ic * o.lda + pc + kFrom, rowStride: o.lda, kStride: 1, b, c: c, ldc: o.ldc,
-                rows: mr, columns: min(NR, nc - jr), overwrite: overwrite)
+                rows: mr, columns: min(NR, nc - jr), overwrite: overwrite, bias: bias.map { $0 + jr })
             } else {
               microKernel(
                 kc: steps, packedA + kFrom * MR, b, c: c, ldc: o.ldc, rows: mr, columns: min(NR, nc - jr),
-                overwrite: overwrite)
+                overwrite: overwrite, bias: bias.map { $0 + jr })
             }
           }
         }

@@ -14,7 +14,8 @@ extension GemmEngine {
   @inline(__always)
   static func microKernel(
     kc: Int, _ packedA: UnsafePointer<Float>, rowStride: Int = 1, kStride: Int = MR, _ packedB: UnsafePointer<Float>,
-    c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, columns: Int, overwrite: Bool
+    c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, columns: Int, overwrite: Bool,
+    bias: UnsafePointer<Float>? = nil
   ) {
     var c00a = Vector(), c00b = Vector(), c01a = Vector(), c01b = Vector()
     var c02a = Vector(), c02b = Vector(), c03a = Vector(), c03b = Vector()
@@ -41,19 +42,19 @@ extension GemmEngine {
       a += kStride
       b += 2
     }
-    if rows == MR && columns == NR {
-      store(c00a, c00b, to: c + 0 * ldc, overwrite: overwrite)
-      store(c01a, c01b, to: c + 1 * ldc, overwrite: overwrite)
-      store(c02a, c02b, to: c + 2 * ldc, overwrite: overwrite)
-      store(c03a, c03b, to: c + 3 * ldc, overwrite: overwrite)
-      store(c04a, c04b, to: c + 4 * ldc, overwrite: overwrite)
-      store(c05a, c05b, to: c + 5 * ldc, overwrite: overwrite)
-      store(c06a, c06b, to: c + 6 * ldc, overwrite: overwrite)
-      store(c07a, c07b, to: c + 7 * ldc, overwrite: overwrite)
-      store(c08a, c08b, to: c + 8 * ldc, overwrite: overwrite)
-      store(c09a, c09b, to: c + 9 * ldc, overwrite: overwrite)
-      store(c10a, c10b, to: c + 10 * ldc, overwrite: overwrite)
-      store(c11a, c11b, to: c + 11 * ldc, overwrite: overwrite)
+    if rows == MR && columns == NR {  // bias (the last K block only) is added as each row is stored
+      store(c00a, c00b, to: c + 0 * ldc, overwrite: overwrite, bias: bias)
+      store(c01a, c01b, to: c + 1 * ldc, overwrite: overwrite, bias: bias)
+      store(c02a, c02b, to: c + 2 * ldc, overwrite: overwrite, bias: bias)
+      store(c03a, c03b, to: c + 3 * ldc, overwrite: overwrite, bias: bias)
+      store(c04a, c04b, to: c + 4 * ldc, overwrite: overwrite, bias: bias)
+      store(c05a, c05b, to: c + 5 * ldc, overwrite: overwrite, bias: bias)
+      store(c06a, c06b, to: c + 6 * ldc, overwrite: overwrite, bias: bias)
+      store(c07a, c07b, to: c + 7 * ldc, overwrite: overwrite, bias: bias)
+      store(c08a, c08b, to: c + 8 * ldc, overwrite: overwrite, bias: bias)
+      store(c09a, c09b, to: c + 9 * ldc, overwrite: overwrite, bias: bias)
+      store(c10a, c10b, to: c + 10 * ldc, overwrite: overwrite, bias: bias)
+      store(c11a, c11b, to: c + 11 * ldc, overwrite: overwrite, bias: bias)
     } else {
       withUnsafeTemporaryAllocation(of: Float.self, capacity: MR * NR) { tile in
         let t = tile.baseAddress!
@@ -72,29 +73,34 @@ extension GemmEngine {
         for r in 0..<rows {
           for j in 0..<columns {
             let value = t[r * NR + j]
-            c[r * ldc + j] = overwrite ? value : c[r * ldc + j] + value
+            let sum = overwrite ? value : c[r * ldc + j] + value
+            c[r * ldc + j] = bias.map { sum + $0[j] } ?? sum
           }
         }
       }
     }
   }
 
-  /// Writes (or adds) one 32-wide row of the tile. Rows of `C` need not be aligned, so this
-  /// uses unaligned loads and stores (the packed panels are 64-byte aligned and need not).
+  /// Writes (or adds) one 32-wide row of the tile, then adds `bias` if there is one. Rows of
+  /// `C` need not be aligned, so this uses unaligned loads and stores (the packed panels are
+  /// 64-byte aligned and need not).
   @inline(__always)
   static func store(
-    _ left: Vector, _ right: Vector, to row: UnsafeMutablePointer<Float>, overwrite: Bool
+    _ left: Vector, _ right: Vector, to row: UnsafeMutablePointer<Float>, overwrite: Bool,
+    bias: UnsafePointer<Float>? = nil
   ) {
     let raw = UnsafeMutableRawPointer(row)
     let size = MemoryLayout<Vector>.size
-    if overwrite {
-      raw.storeBytes(of: left, as: Vector.self)
-      raw.storeBytes(of: right, toByteOffset: size, as: Vector.self)
-    } else {
-      raw.storeBytes(of: raw.loadUnaligned(as: Vector.self) + left, as: Vector.self)
-      raw.storeBytes(
-        of: raw.loadUnaligned(fromByteOffset: size, as: Vector.self) + right, toByteOffset: size,
-        as: Vector.self)
+    var (l, r) = (left, right)
+    if !overwrite {
+      l = raw.loadUnaligned(as: Vector.self) + l
+      r = raw.loadUnaligned(fromByteOffset: size, as: Vector.self) + r
     }
+    if let bias {
+      l = l + Vector(loading: bias)
+      r = r + Vector(loading: bias + 16)
+    }
+    raw.storeBytes(of: l, as: Vector.self)
+    raw.storeBytes(of: r, toByteOffset: size, as: Vector.self)
   }
 }

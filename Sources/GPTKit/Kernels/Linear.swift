@@ -17,13 +17,8 @@ public enum Linear {
     out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
     bias: UnsafePointer<Float>?, N: Int, C: Int, OC: Int
   ) {
-    Matmul.gemm(M: N, N: OC, K: C, a: inp, b: weight, c: out)  // (N, C) x (C, OC) -> (N, OC)
-    guard let bias else { return }
-    Parallel.forEachChunk(N, minimumPerChunk: max(1, 16384 / OC)) { _, rows in
-      for n in rows {
-        for o in 0..<OC { out[n * OC + o] += bias[o] }
-      }
-    }
+    // (N, C) x (C, OC) -> (N, OC), then + bias on every row, added as each tile is stored
+    Matmul.gemm(M: N, N: OC, K: C, a: inp, b: weight, c: out, bias: bias)
   }
   // ANCHOR_END: linear-forward
 

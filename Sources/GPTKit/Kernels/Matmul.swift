@@ -23,18 +23,21 @@ public enum Matmul {
   ///
   /// The leading dimensions default to packed rows; a larger stride lets a product read a
   /// slice of a wider matrix (for example one head's columns out of a fused QKV buffer).
-  /// `triangle` lets causal attention skip the half of its products the mask makes zero.
+  /// `bias` `(N)`, if given, is added to every row of the finished product (`C = op(A)·op(B) +
+  /// bias`), as each tile is stored rather than in a second pass over `C`. `triangle` lets
+  /// causal attention skip the half of its products the mask makes zero.
   public static func gemm(
     M: Int, N: Int, K: Int,
     a: UnsafePointer<Float>, lda: Int? = nil, transposeA: Bool = false,
     b: UnsafePointer<Float>, ldb: Int? = nil, transposeB: Bool = false,
     c: UnsafeMutablePointer<Float>, ldc: Int? = nil,
-    accumulate: Bool = false, triangle: Triangle = .none, threads: Int = Parallel.threadCount
+    accumulate: Bool = false, bias: UnsafePointer<Float>? = nil, triangle: Triangle = .none,
+    threads: Int = Parallel.threadCount
   ) {
     let operands = GemmOperands(
       a: a, lda: lda ?? (transposeA ? M : K), transposeA: transposeA,
       b: b, ldb: ldb ?? (transposeB ? K : N), transposeB: transposeB,
-      c: c, ldc: ldc ?? N, triangle: triangle)
+      c: c, ldc: ldc ?? N, triangle: triangle, bias: bias)
     GemmEngine.run(M: M, N: N, K: K, operands, accumulate: accumulate, threads: threads)
   }
 
