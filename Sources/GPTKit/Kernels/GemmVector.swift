@@ -26,8 +26,8 @@ extension GemmEngine {
           sum.update(repeating: 0, count: width)
           let kEnd = min(K, k0 + kc)
           var k = k0
-          while k < kEnd {  // up to four rows of B per pass over the partial sums
-            let rows = min(4, kEnd - k)
+          while k < kEnd {  // up to eight rows of B per pass over the partial sums
+            let rows = min(8, kEnd - k)
             addRows(rows, from: k, into: sum, width: width, column: j0, o)
             k += rows
           }
@@ -42,29 +42,51 @@ extension GemmEngine {
     }
   }
 
-  /// `sum[j] += a[k]·B[k, j0+j]` for `rows` consecutive `k`, in increasing `k` for each `j`
-  /// (the micro-kernel's order), reading each row of `B` contiguously.
+  /// `sum[j] += a[k]·B[k, j0+j]` for `rows` (at most 8) consecutive `k`, in increasing `k`
+  /// for each `j` (the micro-kernel's order), reading each row of `B` contiguously.
   @inline(__always)
   static func addRows(
     _ rows: Int, from k: Int, into sum: UnsafeMutablePointer<Float>, width: Int, column j0: Int, _ o: GemmOperands
   ) {
     func a(_ r: Int) -> Float { r < rows ? (o.transposeA ? o.a[(k + r) * o.lda] : o.a[k + r]) : 0 }
     func b(_ r: Int) -> UnsafePointer<Float> { o.b + (k + min(r, rows - 1)) * o.ldb + j0 }
-    let (a0, a1, a2, a3) = (
-      Vector(repeating: a(0)), Vector(repeating: a(1)), Vector(repeating: a(2)), Vector(repeating: a(3))
-    )
-    let (b0, b1, b2, b3) = (b(0), b(1), b(2), b(3))
+    if rows == 8 {  // the common case, no per-row tests in the loop
+      let (a0, a1, a2, a3) = (
+        Vector(repeating: a(0)), Vector(repeating: a(1)), Vector(repeating: a(2)), Vector(repeating: a(3))
+      )
+      let (a4, a5, a6, a7) = (
+        Vector(repeating: a(4)), Vector(repeating: a(5)), Vector(repeating: a(6)), Vector(repeating: a(7))
+      )
+      let (b0, b1, b2, b3, b4, b5, b6, b7) = (b(0), b(1), b(2), b(3), b(4), b(5), b(6), b(7))
+      var j = 0
+      while j + 16 <= width {
+        var v = Vector(loading: sum + j)
+        v.addProduct(a0, Vector(loading: b0 + j))
+        v.addProduct(a1, Vector(loading: b1 + j))
+        v.addProduct(a2, Vector(loading: b2 + j))
+        v.addProduct(a3, Vector(loading: b3 + j))
+        v.addProduct(a4, Vector(loading: b4 + j))
+        v.addProduct(a5, Vector(loading: b5 + j))
+        v.addProduct(a6, Vector(loading: b6 + j))
+        v.addProduct(a7, Vector(loading: b7 + j))
+        v.store(to: sum + j)
+        j += 16
+      }
+      for j in j..<width {  // the ragged end, one column at a time, same order
+        var s = sum[j]
+        for r in 0..<8 { s = s.addingProduct(a(r), b(r)[j]) }
+        sum[j] = s
+      }
+      return
+    }
     var j = 0
     while j + 16 <= width {
-      var v = UnsafeRawPointer(sum + j).loadUnaligned(as: Vector.self)
-      v.addProduct(a0, UnsafeRawPointer(b0 + j).loadUnaligned(as: Vector.self))
-      if rows > 1 { v.addProduct(a1, UnsafeRawPointer(b1 + j).loadUnaligned(as: Vector.self)) }
-      if rows > 2 { v.addProduct(a2, UnsafeRawPointer(b2 + j).loadUnaligned(as: Vector.self)) }
-      if rows > 3 { v.addProduct(a3, UnsafeRawPointer(b3 + j).loadUnaligned(as: Vector.self)) }
-      UnsafeMutableRawPointer(sum + j).storeBytes(of: v, as: Vector.self)
+      var v = Vector(loading: sum + j)
+      for r in 0..<rows { v.addProduct(Vector(repeating: a(r)), Vector(loading: b(r) + j)) }
+      v.store(to: sum + j)
       j += 16
     }
-    while j < width {  // the ragged end, one column at a time, same order
+    while j < width {
       var s = sum[j]
       for r in 0..<rows { s = s.addingProduct(a(r), b(r)[j]) }
       sum[j] = s
