@@ -38,6 +38,36 @@ struct TrainingTests {
         && !AdamW.decays(layout.entry("transformer.h.1.mlp.c_fc.bias")))
   }
 
+  @Test func vectorisedAdamWGivesTheScalarFormulasBits() {
+    // Every parameter, three steps, a count that is not a multiple of 16: the same bits as
+    // the formulas applied one number at a time.
+    let layout = ParameterLayout(
+      GPTConfig(vocabularySize: 19, contextLength: 8, layerCount: 2, headCount: 2, channels: 12))
+    #expect(layout.count % 16 != 0)
+    let (p, g) = (ParameterBuffer(layout), ParameterBuffer(layout))
+    var rng = SplitMix64(seed: 2)
+    for i in 0..<layout.count { p.base[i] = rng.nextNormal() }
+    var (want, m, v) = (
+      Array(UnsafeBufferPointer(start: p.base, count: layout.count)), [Float](repeating: 0, count: layout.count),
+      [Float](repeating: 0, count: layout.count)
+    )
+    let adam = AdamW(layout, weightDecay: 0.1)
+    for step in 1...3 {
+      for i in 0..<layout.count { g.base[i] = rng.nextNormal() }
+      adam.update(p, gradients: g, lr: 0.01)
+      let (c1, c2) = (1 - pow(adam.beta1, Float(step)), 1 - pow(adam.beta2, Float(step)))
+      for i in 0..<layout.count {
+        m[i] = adam.beta1 * m[i] + (1 - adam.beta1) * g.base[i]
+        v[i] = adam.beta2 * v[i] + (1 - adam.beta2) * g.base[i] * g.base[i]
+        want[i] -= 0.01 * (m[i] / c1) / ((v[i] / c2).squareRoot() + adam.epsilon)
+      }
+      for e in layout.entries where AdamW.decays(e) {
+        for i in e.offset..<(e.offset + e.count) { want[i] *= 1 - 0.01 * 0.1 }
+      }
+    }
+    #expect(Array(UnsafeBufferPointer(start: p.base, count: layout.count)) == want)
+  }
+
   @Test func scheduleWarmsUpThenDecaysToTheFloor() {
     let s = LearningRateSchedule(maxLR: 1e-3, minLR: 1e-4, warmupSteps: 10, totalSteps: 110)
     #expect(abs(s.rate(at: 0) - 1e-4) < 1e-9 && abs(s.rate(at: 9) - 1e-3) < 1e-9)

@@ -32,6 +32,8 @@ public final class AdamW {
   let decayed: [ParameterLayout.Entry]
   let layout: ParameterLayout
 
+  typealias Vector = SIMD16<Float>
+
   public init(_ layout: ParameterLayout, weightDecay: Float = 0.1) {
     self.layout = layout
     self.weightDecay = weightDecay
@@ -53,13 +55,20 @@ public final class AdamW {
     let correction2 = 1 - pow(beta2, Float(step))
     let (b1, b2, eps) = (beta1, beta2, epsilon)
     let (p, g, m, v) = (parameters.base, gradients.base, self.m.base, self.v.base)
-    Parallel.forEachChunk(layout.count, minimumPerChunk: 1 << 16) { _, range in
-      for i in range {
-        m[i] = b1 * m[i] + (1 - b1) * g[i]
-        v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
-        let mHat = m[i] / correction1
-        let vHat = v[i] / correction2
-        p[i] -= lr * mHat / (vHat.squareRoot() + eps)
+    // Sixteen parameters at a time (the last block may be shorter): every lane does exactly
+    // the scalar arithmetic of the formulas, so the result does not depend on the width.
+    Parallel.forEachChunk((layout.count + 15) / 16, minimumPerChunk: 1 << 12) { _, blocks in
+      for block in blocks {
+        let (i, lanes) = (block * 16, min(16, layout.count - block * 16))
+        let gi = Vector(loading: g + i, lanes: lanes)
+        let mi = b1 * Vector(loading: m + i, lanes: lanes) + (1 - b1) * gi
+        let vi = b2 * Vector(loading: v + i, lanes: lanes) + (1 - b2) * gi * gi
+        let mHat = mi / correction1
+        let vHat = vi / correction2
+        let pi = Vector(loading: p + i, lanes: lanes) - lr * mHat / (vHat.squareRoot() + eps)
+        mi.store(to: m + i, lanes: lanes)
+        vi.store(to: v + i, lanes: lanes)
+        pi.store(to: p + i, lanes: lanes)
       }
     }
     for e in decayed {  // decoupled weight decay: shrink the weight itself, not its gradient
