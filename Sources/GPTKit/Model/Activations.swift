@@ -35,7 +35,7 @@ final class Activations {
     let perLayer = N * (C + 2 + 3 * C + NH * T + C + C + C + 2 + 4 * C + 4 * C + C)
     let masks = config.dropout > 0 ? (1 + 2 * L) * N * C : 0
     capacity = N * C + N * C + 2 * N + N * V + N + L * perLayer + masks
-    let arena = UnsafeMutablePointer<Float>.allocate(capacity: capacity)
+    let arena = UnsafeMutablePointer<Float>.allocateAligned(capacity: capacity)
     self.arena = arena
     var used = 0
     func take(_ count: Int) -> UnsafeMutablePointer<Float> {

@@ -94,7 +94,7 @@ final class BackwardScratch {
   init(_ config: GPTConfig, N: Int) {
     let (C, V) = (config.channels, config.vocabularySize)
     let sizes = [N * V, N * C, N * C, N * C, N * C, N * 3 * C, N * 4 * C, N * 4 * C]
-    arena = UnsafeMutablePointer<Float>.allocate(capacity: sizes.reduce(0, +))
+    arena = .allocateAligned(capacity: sizes.reduce(0, +))
     bytes = sizes.reduce(0, +) * 4
     var offsets: [UnsafeMutablePointer<Float>] = []
     var used = 0

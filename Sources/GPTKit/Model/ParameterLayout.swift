@@ -62,7 +62,7 @@ public final class ParameterBuffer: @unchecked Sendable {
 
   public init(_ layout: ParameterLayout) {
     self.layout = layout
-    base = UnsafeMutablePointer<Float>.allocate(capacity: max(layout.count, 1))
+    base = .allocateAligned(capacity: max(layout.count, 1))
     base.initialize(repeating: 0, count: max(layout.count, 1))
   }
 

@@ -26,7 +26,7 @@ public final class KVCache {
     let sizes =
       [C, C, C, 4 * C, 4 * C, C, 1, 1, T, V] + Array(repeating: T * 3 * C, count: L)
       + Array(repeating: C * T, count: L)
-    arena = UnsafeMutablePointer<Float>.allocate(capacity: sizes.reduce(0, +))
+    arena = .allocateAligned(capacity: sizes.reduce(0, +))
     var used = 0
     var pieces: [UnsafeMutablePointer<Float>] = []
     for s in sizes {

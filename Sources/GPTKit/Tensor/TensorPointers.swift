@@ -22,3 +22,12 @@ extension Tensor {
   /// The extent of the last dimension (`C` for `(B, T, C)`).
   public var rowWidth: Int { shape.last ?? 1 }
 }
+
+extension UnsafeMutablePointer where Pointee == Float {
+  /// `capacity` floats starting on a 64-byte boundary, a cache line: rows whose width is a
+  /// multiple of 16 floats then start on one too, and no sixteen-float load straddles two lines.
+  static func allocateAligned(capacity: Int) -> UnsafeMutablePointer<Float> {
+    UnsafeMutableRawPointer.allocate(byteCount: capacity * MemoryLayout<Float>.stride, alignment: 64)
+      .bindMemory(to: Float.self, capacity: capacity)
+  }
+}
