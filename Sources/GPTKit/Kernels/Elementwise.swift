@@ -9,8 +9,25 @@ public enum Elementwise {
     count: Int
   ) {
     Parallel.forEachChunk(count, minimumPerChunk: 1 << 16) { _, range in
-      for i in range { out[i] = a[i] + b[i] }
+      let i = range.lowerBound
+      addRows(out: out + i, a + i, b + i, count: range.count)
     }
+  }
+
+  /// `out[i] = a[i] + b[i]` on this thread, sixteen at a time. Written out because the
+  /// compiler will not vectorise the plain loop: it cannot rule out that `out` overlaps the
+  /// inputs. (`out` may be `a` or `b`: each element is read before it is written.)
+  @inline(__always)
+  public static func addRows(
+    out: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int
+  ) {
+    typealias Vector = SIMD16<Float>
+    var i = 0
+    while i + 16 <= count {
+      (Vector(loading: a + i) + Vector(loading: b + i)).store(to: out + i)
+      i += 16
+    }
+    for i in i..<count { out[i] = a[i] + b[i] }
   }
 
   /// `destination[i] += scale · source[i]` (BLAS's axpy; with `scale = 1` the backward of `add`).
@@ -19,7 +36,13 @@ public enum Elementwise {
     scale: Float = 1
   ) {
     Parallel.forEachChunk(count, minimumPerChunk: 1 << 16) { _, range in
-      for i in range { destination[i] += scale * source[i] }
+      typealias Vector = SIMD16<Float>
+      var i = range.lowerBound
+      while i + 16 <= range.upperBound {  // written out for the reason given at `addRows`
+        (Vector(loading: destination + i) + scale * Vector(loading: source + i)).store(to: destination + i)
+        i += 16
+      }
+      for i in i..<range.upperBound { destination[i] += scale * source[i] }
     }
   }
 

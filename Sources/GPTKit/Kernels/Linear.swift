@@ -38,9 +38,7 @@ public enum Linear {
     // out = ... + bias: every row adds the same bias, so its gradient sums the rows.
     guard let dBias else { return }
     Parallel.accumulateRows(N, width: OC, into: dBias) { rows, partial in
-      for n in rows {
-        for o in 0..<OC { partial[o] += dOut[n * OC + o] }
-      }
+      for n in rows { Elementwise.addRows(out: partial, partial, dOut + n * OC, count: OC) }  // partial += dOut[n]
     }
   }
   // ANCHOR_END: linear-backward
