@@ -60,3 +60,23 @@ struct WorkerPoolTests {
     #expect(tally.counts != Array(repeating: 1, count: 4))
   }
 }
+
+@Suite("00 tensors: the vectorised element-wise loops")
+struct ElementwiseLoopTests {
+  @Test(arguments: [1, 15, 16, 37, 100_003])
+  func addAndAccumulateMatchTheScalarLoops(count: Int) {
+    var rng = SplitMix64(seed: 5)
+    let a = (0..<count).map { _ in rng.nextNormal() }
+    let b = (0..<count).map { _ in rng.nextNormal() }
+    var sum = [Float](repeating: 0, count: count)
+    var inPlace = a  // out may be one of the inputs
+    var axpy = a
+    sum.withUnsafeMutableBufferPointer { Elementwise.add(out: $0.baseAddress!, a, b, count: count) }
+    inPlace.withUnsafeMutableBufferPointer { Elementwise.add(out: $0.baseAddress!, $0.baseAddress!, b, count: count) }
+    axpy.withUnsafeMutableBufferPointer { Elementwise.accumulate($0.baseAddress!, b, count: count, scale: 0.5) }
+    let want = zip(a, b).map { $0 + $1 }
+    #expect(sum == want && inPlace == want)
+    #expect(axpy == zip(a, b).map { $0 + 0.5 * $1 })
+    #expect(sum != zip(a, b).map { $0 - $1 })  // and the comparison can fail
+  }
+}
