@@ -65,13 +65,14 @@ struct GemmOperands {
 ///
 /// ```
 /// for each block of KC rows of op(B) and NC of its columns:   pack it, panels of 32 columns
-///   for each 12 rows of op(A):                                pack them (12 x KC, fits L1)
+///   for each 12 rows of op(A):                                in place, or packed (fits L1)
 ///     for each 32-column panel of the packed B block:        stream it from L2
 ///       micro-kernel: C[12 x 32] += Apanel[12 x KC] · Bpanel[KC x 32]
 /// ```
 ///
-/// Packing copies each operand into the exact order the micro-kernel reads it, so the
-/// transposed forms differ only in how they pack; edge tiles are zero-padded.
+/// Packing copies an operand into the exact order the micro-kernel reads it, so the
+/// transposed forms differ only in how they pack; edge tiles are zero-padded. Whole panels
+/// of a row-major A need no copy: the kernel broadcasts from the 12 rows where they are.
 /// Threads split `C` into row (or column) bands: no two threads write the same element and
 /// every element is summed in the same order, so results do not depend on the thread count.
 enum GemmEngine {
