@@ -188,6 +188,20 @@ struct GPTTests {
     #expect(GPTConfig.gpt2Small.parameterCount == 124_439_808)  // GPT-2 small, tied
   }
 
+  @Test func reusedActivationMemoryGivesTheSameLogits() {
+    // One model runs prefixes of growing, then shrinking, length in the same memory; a fresh
+    // model for each length must give the same bits.
+    let config = GPTConfig(vocabularySize: 11, contextLength: 16, layerCount: 2, headCount: 2, channels: 16)
+    let reused = GPT(config)
+    let tokens: [Int32] = (0..<16).map { Int32(($0 * 7) % 11) }
+    for T in [1, 2, 3, 5, 9, 16, 4, 1, 16] {
+      let input = Array(tokens.prefix(T))
+      let fresh = GPT(config)
+      #expect(reused.nextTokenLogits(input) == fresh.nextTokenLogits(input), "T \(T)")
+    }
+    #expect(reused.nextTokenLogits(Array(tokens.prefix(3))) != reused.nextTokenLogits(Array(tokens.prefix(4))))
+  }
+
   @Test func everyParameterTensorPassesTheGradientCheck() {
     let results = wholeModelGradientCheck(tiny)
     #expect(results.count == tiny.layerCount * 12 + 4)

@@ -6,8 +6,7 @@
 /// hidden layer before and after GELU.
 final class Activations {
   let B: Int, T: Int
-  private let arena: UnsafeMutablePointer<Float>
-  private let capacity: Int
+  private let arena: Arena
 
   // whole model
   let encoded: UnsafeMutablePointer<Float>  // (B, T, C) embeddings
@@ -28,15 +27,34 @@ final class Activations {
   var residual3: [UnsafeMutablePointer<Float>] = []  // (B, T, C) after the MLP
   var dropoutMasks: [UnsafeMutablePointer<Float>] = []  // (B, T, C) each, when dropout > 0
 
-  init(_ config: GPTConfig, B: Int, T: Int) {
-    (self.B, self.T) = (B, T)
+  /// The floats the layout for `(B, T)` takes.
+  static func capacity(_ config: GPTConfig, B: Int, T: Int) -> Int {
     let (C, L, NH, V) = (config.channels, config.layerCount, config.headCount, config.vocabularySize)
     let N = B * T
     let perLayer = N * (C + 2 + 3 * C + NH * T + C + C + C + 2 + 4 * C + 4 * C + C)
     let masks = config.dropout > 0 ? (1 + 2 * L) * N * C : 0
-    capacity = N * C + N * C + 2 * N + N * V + N + L * perLayer + masks
-    let arena = UnsafeMutablePointer<Float>.allocateAligned(capacity: capacity)
-    self.arena = arena
+    return N * C + N * C + 2 * N + N * V + N + L * perLayer + masks
+  }
+
+  /// The layout for `(B, T)`, in `previous`'s memory when that is large enough.
+  ///
+  /// Generation without a cache runs the model on a prefix one token longer each time. Fresh
+  /// memory for every length would cost a round of page faults every time, so new memory is
+  /// sized for the next power of two of `T` (at most the context length), and shorter
+  /// prefixes reuse it.
+  init(_ config: GPTConfig, B: Int, T: Int, reusing previous: Activations? = nil) {
+    (self.B, self.T) = (B, T)
+    let (C, L, NH, V) = (config.channels, config.layerCount, config.headCount, config.vocabularySize)
+    let N = B * T
+    let capacity = Self.capacity(config, B: B, T: T)
+    if let previous, previous.arena.capacity >= capacity {
+      arena = previous.arena
+    } else {
+      var roomy = 1
+      while roomy < T { roomy *= 2 }
+      arena = Arena(capacity: Self.capacity(config, B: B, T: max(T, min(roomy, config.contextLength))))
+    }
+    let arena = self.arena.base
     var used = 0
     func take(_ count: Int) -> UnsafeMutablePointer<Float> {
       defer { used += count }
@@ -53,12 +71,22 @@ final class Activations {
     lnf = take(N * C); lnfMean = take(N); lnfRstd = take(N)
     logits = take(N * V)
     losses = take(N)
-    if masks > 0 { for _ in 0..<(1 + 2 * L) { dropoutMasks.append(take(N * C)) } }
-    precondition(used == capacity, "activation arena miscounted")
+    if config.dropout > 0 { for _ in 0..<(1 + 2 * L) { dropoutMasks.append(take(N * C)) } }
+    precondition(used == capacity && used <= self.arena.capacity, "activation arena miscounted")
   }
 
-  deinit { arena.deallocate() }
-
   /// Bytes held, for the memory report.
-  var bytes: Int { capacity * 4 }
+  var bytes: Int { arena.capacity * 4 }
+}
+
+/// One block of floats, freed when the last layout using it goes.
+final class Arena {
+  let base: UnsafeMutablePointer<Float>
+  let capacity: Int
+
+  init(capacity: Int) {
+    (base, self.capacity) = (.allocateAligned(capacity: max(1, capacity)), capacity)
+  }
+
+  deinit { base.deallocate() }
 }

@@ -12,7 +12,7 @@ extension GPT {
     precondition(inputs.count == B * T && (targets?.count ?? B * T) == B * T, "inputs and targets must be (B, T)")
     precondition(inputs.allSatisfy { $0 >= 0 && Int($0) < V }, "token ids must be in 0..<\(V)")
     if activations?.B != B || activations?.T != T {
-      activations = Activations(config, B: B, T: T)
+      activations = Activations(config, B: B, T: T, reusing: activations)
       scratch = nil
     }
     let a = activations!
