@@ -16,19 +16,23 @@ struct BenchResult {
   var notes: String = ""
   /// Throughputs are better high, times low; the ratio is always "how many times better".
   var higherIsBetter = true
+  /// Which PyTorch figure measured on this machine (`--torch`) it compares with, if any.
+  var key: String? = nil
 
   /// How many times better than the reference (> 1 beats it): ours / reference for
   /// throughputs, reference / ours for times.
   var ratio: Double? { reference.map { higherIsBetter ? value / $0 : $0 / value } }
 
-  /// `{"suite","case","value","unit","reference","ratio"}`, one object per line.
-  var json: String {
+  /// `{"suite","case","value","unit","reference","ratio"}`, one object per line, plus
+  /// `"torch_here"` and `"ratio_here"` when PyTorch's figure on this machine is known.
+  func json(torchHere: Double? = nil) -> String {
     func number(_ x: Double?) -> String { x.map { String(format: "%.4g", $0) } ?? "null" }
     func quoted(_ s: String) -> String {
       "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
+    let here = torchHere.map { ",\"torch_here\":\(number($0)),\"ratio_here\":\(number(value / $0))" } ?? ""
     return
-      "{\"suite\":\(quoted(suite)),\"case\":\(quoted(name)),\"value\":\(number(value)),\"unit\":\(quoted(unit)),\"reference\":\(number(reference)),\"ratio\":\(number(ratio))}"
+      "{\"suite\":\(quoted(suite)),\"case\":\(quoted(name)),\"value\":\(number(value)),\"unit\":\(quoted(unit)),\"reference\":\(number(reference)),\"ratio\":\(number(ratio))\(here)}"
   }
 }
 

@@ -15,7 +15,8 @@ enum GenerateSuite {
       }
       return BenchResult(
         suite: "generate", name: "config B, batch 1, 255 new tokens, \(useCache ? "KV cache" : "recompute the prefix")",
-        value: 255 / seconds, unit: "tok/s", reference: reference, basis: basis)
+        value: 255 / seconds, unit: "tok/s", reference: reference, basis: basis,
+        key: useCache ? "generate cache" : "generate recompute")
     }
   }
 }

@@ -1,4 +1,4 @@
-// `swift run -c release bench [suite...] [--json] [--threads N] [--config A|B|C]`: the workbook's speed,
+// `swift run -c release bench [suite...] [--json] [--threads N] [--config A|B|C] [--torch FILE]`: the workbook's speed,
 // measured against the reference figures in References.swift. Benchmarks are never tests:
 // no timing is asserted anywhere in `swift test`.
 
@@ -17,10 +17,16 @@ let suites: [String: (String, (_ peak: Double) -> [BenchResult])] = [
 var json = false
 var threads = 2
 var chosen: [String] = []
+var torchPath: String?
 var words = CommandLine.arguments.dropFirst()[...]
 while let word = words.popFirst() {
   switch word {
   case "--json": json = true
+  case "--torch":
+    guard let path = words.popFirst() else {
+      fail("--torch needs the path of torch_gpt.py's results (a .jsonl file)", code: 2)
+    }
+    torchPath = path
   case "--config":
     guard let value = words.popFirst()?.uppercased(), ["A", "B", "C"].contains(value) else {
       fail("--config needs one of A, B, C (the reference configs)", code: 2)
@@ -32,12 +38,15 @@ while let word = words.popFirst() {
     }
     threads = value
   case "--help", "-h":
-    print("usage: swift run -c release bench [suite...] [--json] [--threads N] [--config A|B|C]\n\nsuites:")
+    print(
+      "usage: swift run -c release bench [suite...] [--json] [--threads N] [--config A|B|C] [--torch FILE]\n\nsuites:")
     for (name, (about, _)) in suites.sorted(by: { $0.key < $1.key }) {
       print("  \(name.padding(toLength: 10, withPad: " ", startingAt: 0))\(about)")
     }
     print("\nWith no suite named, every suite runs. --threads defaults to 2, as in the reference runs.")
     print("--config limits the model and train suites to one reference config.")
+    print("--torch FILE adds ratios against PyTorch measured on this machine: the JSON lines that")
+    print("  ../shared/bench/torch_gpt.py writes to results/torch_gpt.jsonl.")
     exit(0)
   default:
     guard suites[word] != nil else {
@@ -49,6 +58,7 @@ while let word = words.popFirst() {
   }
 }
 if chosen.isEmpty { chosen = suites.keys.sorted() }
+let torchHere = torchPath.map { TorchHere(path: $0) }
 
 #if DEBUG
   FileHandle.standardError.write(
@@ -64,8 +74,9 @@ if !json {
 for suite in chosen {
   let results = suites[suite]!.1(peak)
   for r in results {
+    let torch = r.key.flatMap { torchHere?.best[$0] }
     if json {
-      print(r.json)
+      print(r.json(torchHere: torch?.tokensPerSecond))
     } else {
       let ratio = r.ratio.map { $0.formatted(decimals: 2) } ?? "–"
       let reference = r.reference.map { $0.formatted(significant: 3) } ?? "–"
@@ -73,6 +84,11 @@ for suite in chosen {
       print(
         "\(r.suite)  \(name) \(r.value.formatted(significant: 4)) \(r.unit)  \(r.notes)  ref \(reference) (\(r.basis))  ratio \(ratio)"
       )
+      if let torch {
+        print(
+          "       PyTorch on this machine: \(torch.tokensPerSecond.formatted(significant: 4)) tok/s (\(torch.how)), ratio here \((r.value / torch.tokensPerSecond).formatted(decimals: 2))"
+        )
+      }
     }
   }
 }
