@@ -3,8 +3,8 @@
 import Foundation
 import GPTKit
 
-/// The best PyTorch figures in the JSON lines that `../shared/bench/torch_gpt.py` writes
-/// (`results/torch_gpt.jsonl`), keyed like `BenchResult.key`: "train A", "generate cache".
+/// The best PyTorch figures in the JSON lines that `Tests/Interop/torch_speed.py` writes
+/// (`runs/torch_speed.jsonl`), keyed like `BenchResult.key`: "train A", "generate cache".
 ///
 /// The reference figures hold only on the reference machine. Running PyTorch's script on your
 /// own machine and handing its results to the bench gives ratios that hold on yours.
@@ -16,15 +16,18 @@ struct TorchHere {
   /// one-line error.
   init(path: String) {
     guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-      fail("cannot read \(path): run `python3 torch_gpt.py train --config A` (../shared/bench) first", code: 2)
+      fail(
+        "cannot read \(path): run `python3 Tests/Interop/torch_speed.py` first (it needs `pip install torch`)", code: 2)
     }
     let vocabulary = Dictionary(uniqueKeysWithValues: ModelSuite.configs.map { ($0.name, $0.gpt.vocabularySize) })
     for (number, line) in text.split(separator: "\n").enumerated() {
       guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
-        fail("\(path) line \(number + 1) is not a JSON object: is it torch_gpt.py's output?", code: 2)
+        fail("\(path) line \(number + 1) is not a JSON object: is it torch_speed.py's output?", code: 2)
       }
       guard let tokens = object["tok_s_best"] as? Double, let config = object["config"] as? String else { continue }
-      let how = "\(object["mkl"] as? String ?? "?")\((object["compile"] as? Bool ?? false) ? " + compile" : "")"
+      let how =
+        object["how"] as? String
+        ?? "\(object["mkl"] as? String ?? "?")\((object["compile"] as? Bool ?? false) ? " + compile" : "")"
       let key: String
       switch object["kind"] as? String {
       case "train" where object["vocab"] as? Int == vocabulary[config]: key = "train \(config)"

@@ -24,7 +24,7 @@ while let word = words.popFirst() {
   case "--json": json = true
   case "--torch":
     guard let path = words.popFirst() else {
-      fail("--torch needs the path of torch_gpt.py's results (a .jsonl file)", code: 2)
+      fail("--torch needs the path of torch_speed.py's results (runs/torch_speed.jsonl)", code: 2)
     }
     torchPath = path
   case "--config":
@@ -46,7 +46,7 @@ while let word = words.popFirst() {
     print("\nWith no suite named, every suite runs. --threads defaults to 2, as in the reference runs.")
     print("--config limits the model and train suites to one reference config.")
     print("--torch FILE adds ratios against PyTorch measured on this machine: the JSON lines that")
-    print("  ../shared/bench/torch_gpt.py writes to results/torch_gpt.jsonl.")
+    print("  Tests/Interop/torch_speed.py writes to runs/torch_speed.jsonl.")
     exit(0)
   default:
     guard suites[word] != nil else {
