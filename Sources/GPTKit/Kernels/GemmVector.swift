@@ -48,9 +48,10 @@ extension GemmEngine {
   static func addRows(
     _ rows: Int, from k: Int, into sum: UnsafeMutablePointer<Float>, width: Int, column j0: Int, _ o: GemmOperands
   ) {
-    func a(_ r: Int) -> Float { r < rows ? (o.transposeA ? o.a[(k + r) * o.lda] : o.a[k + r]) : 0 }
-    func b(_ r: Int) -> UnsafePointer<Float> { o.b + (k + min(r, rows - 1)) * o.ldb + j0 }
-    if rows == 8 {  // the common case, no per-row tests in the loop
+    func a(_ r: Int) -> Float { o.transposeA ? o.a[(k + r) * o.lda] : o.a[k + r] }
+    func b(_ r: Int) -> UnsafePointer<Float> { o.b + (k + r) * o.ldb + j0 }
+    var j = 0
+    if rows == 8 {  // the common case: eight named rows, no loop over rows inside
       let (a0, a1, a2, a3) = (
         Vector(repeating: a(0)), Vector(repeating: a(1)), Vector(repeating: a(2)), Vector(repeating: a(3))
       )
@@ -58,7 +59,6 @@ extension GemmEngine {
         Vector(repeating: a(4)), Vector(repeating: a(5)), Vector(repeating: a(6)), Vector(repeating: a(7))
       )
       let (b0, b1, b2, b3, b4, b5, b6, b7) = (b(0), b(1), b(2), b(3), b(4), b(5), b(6), b(7))
-      var j = 0
       while j + 16 <= width {
         var v = Vector(loading: sum + j)
         v.addProduct(a0, Vector(loading: b0 + j))
@@ -72,21 +72,14 @@ extension GemmEngine {
         v.store(to: sum + j)
         j += 16
       }
-      for j in j..<width {  // the ragged end, one column at a time, same order
-        var s = sum[j]
-        for r in 0..<8 { s = s.addingProduct(a(r), b(r)[j]) }
-        sum[j] = s
-      }
-      return
     }
-    var j = 0
-    while j + 16 <= width {
+    while j + 16 <= width {  // fewer rows, at the end of a K block
       var v = Vector(loading: sum + j)
       for r in 0..<rows { v.addProduct(Vector(repeating: a(r)), Vector(loading: b(r) + j)) }
       v.store(to: sum + j)
       j += 16
     }
-    while j < width {
+    while j < width {  // the ragged end, one column at a time, same order
       var s = sum[j]
       for r in 0..<rows { s = s.addingProduct(a(r), b(r)[j]) }
       sum[j] = s
