@@ -6,9 +6,19 @@
 /// dropped and the rest is fed again (positions are absolute, so cached keys cannot simply be
 /// shifted). `useCache: false` recomputes the whole window for every token instead; both see
 /// exactly the same windows, so both give exactly the same text.
+///
+/// The cache reads the block matrices from a copy laid out in panels (`GenerationWeights`),
+/// made when the generator is. With `weights: .bfloat16` the copy is rounded to `BFloat16`,
+/// half the bytes per token, and `model` is a copy of the given model with the same rounded
+/// values, which recomputation runs, so the two paths still give the same text.
 public struct Generator {
   public let model: GPT
-  public init(_ model: GPT) { self.model = model }
+  public let weights: GenerationWeights
+
+  public init(_ model: GPT, weights precision: WeightPrecision = .float32) {
+    self.model = precision == .bfloat16 ? model.roundingBlockMatricesToBFloat16() : model
+    weights = GenerationWeights(self.model, precision: precision)
+  }
 
   // ANCHOR: generate
   /// Appends up to `count` tokens to `prompt`, stopping early at any of `stop`. Calls `emit`
@@ -23,7 +33,7 @@ public struct Generator {
     var rng = SplitMix64(seed: options.seed)
     var tokens = prompt
     var windowStart = max(0, prompt.count - T)  // the first token of the current window
-    let cache = KVCache(model)
+    let cache = KVCache(model, weights: weights)
     var produced: [Int32] = []
     while produced.count < count {
       if tokens.count - windowStart > T {  // the window is full: keep its newest half

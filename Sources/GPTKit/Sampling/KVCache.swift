@@ -11,6 +11,8 @@
 /// recomputation exactly.
 public final class KVCache {
   public let model: GPT
+  /// The block matrices as panels, if the cache reads those instead of the model's own.
+  public let weights: GenerationWeights?
   /// Positions filled so far.
   public private(set) var count = 0
   let rows: [UnsafeMutablePointer<Float>]  // per layer (T, 3C)
@@ -19,8 +21,11 @@ public final class KVCache {
   public let logits: UnsafeMutablePointer<Float>  // (V) after `append`
   private let arena: UnsafeMutablePointer<Float>
 
-  public init(_ model: GPT) {
+  /// A cache for `model`, reading its block matrices from `weights` if given (made from the
+  /// same model), or else from the model itself.
+  public init(_ model: GPT, weights: GenerationWeights? = nil) {
     self.model = model
+    self.weights = weights
     let c = model.config
     let (T, C, V, L) = (c.contextLength, c.channels, c.vocabularySize, c.layerCount)
     let sizes =
@@ -61,10 +66,10 @@ public final class KVCache {
       for i in 0..<C { x[i] = tokenRow[i] + positions[i] }
     }
     for l in 0..<c.layerCount {
-      let w = GPT.Block(p, l)
+      let (w, m) = (GPT.Block(p, l), matrices(l))  // m: the linear layers, model or panels
       let row = rows[l] + position * 3 * C  // this token's q, k, v
       LayerNorm.forward(out: ln, mean: lnMean, rstd: lnRstd, inp: x, weight: w.ln1w, bias: w.ln1b, rows: 1, C: C)
-      Linear.forward(out: row, inp: ln, weight: w.qkvw, bias: w.qkvb, N: 1, C: C, OC: 3 * C)
+      m.qkv(out: row, inp: ln, bias: w.qkvb)
       for i in 0..<C { keysT[l][i * T + position] = row[C + i] }  // the new key, as a column
       for h in 0..<NH {  // one query against every cached key and value
         let HS = C / NH
@@ -72,12 +77,12 @@ public final class KVCache {
           out: atty + h * HS, q: row + h * HS, keysT: keysT[l] + h * HS * T, values: rows[l] + 2 * C + h * HS,
           keys: position + 1, HS: HS)
       }
-      Linear.forward(out: branch, inp: atty, weight: w.projw, bias: w.projb, N: 1, C: C, OC: C)
+      m.proj(out: branch, inp: atty, bias: w.projb)
       Elementwise.add(out: x, x, branch, count: C)  // x + attention
       LayerNorm.forward(out: ln, mean: lnMean, rstd: lnRstd, inp: x, weight: w.ln2w, bias: w.ln2b, rows: 1, C: C)
-      Linear.forward(out: hidden, inp: ln, weight: w.fcw, bias: w.fcb, N: 1, C: C, OC: 4 * C)
+      m.fc(out: hidden, inp: ln, bias: w.fcb)
       GELU.forward(out: hiddenGelu, inp: hidden, count: 4 * C)
-      Linear.forward(out: branch, inp: hiddenGelu, weight: w.fcProjw, bias: w.fcProjb, N: 1, C: 4 * C, OC: C)
+      m.fcProj(out: branch, inp: hiddenGelu, bias: w.fcProjb)
       Elementwise.add(out: x, x, branch, count: C)  // x + MLP
     }
     LayerNorm.forward(
@@ -87,6 +92,35 @@ public final class KVCache {
     count += 1
   }
   // ANCHOR_END: kv-append
+
+  /// Block `l`'s four linear layers, reading the model's matrices or their panels.
+  func matrices(_ l: Int) -> (qkv: RowLinear, proj: RowLinear, fc: RowLinear, fcProj: RowLinear) {
+    let C = model.config.channels
+    let w = GPT.Block(model.parameters, l)
+    let r = weights?.blocks[l]
+    return (
+      RowLinear(weight: w.qkvw, panels: r?.qkv, C: C, OC: 3 * C),
+      RowLinear(weight: w.projw, panels: r?.proj, C: C, OC: C),
+      RowLinear(weight: w.fcw, panels: r?.fc, C: C, OC: 4 * C),
+      RowLinear(weight: w.fcProjw, panels: r?.fcProj, C: 4 * C, OC: C)
+    )
+  }
+
+  /// One linear layer applied to one row: `out = inp · weight + bias`, with the weight read
+  /// from the model, or from its panels when the cache has them.
+  struct RowLinear {
+    let weight: UnsafePointer<Float>
+    let panels: WeightPanels?
+    let C, OC: Int
+
+    func callAsFunction(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, bias: UnsafePointer<Float>) {
+      if let panels {
+        panels.multiply(inp, into: out, bias: bias)
+      } else {
+        Linear.forward(out: out, inp: inp, weight: weight, bias: bias, N: 1, C: C, OC: OC)
+      }
+    }
+  }
 
   // ANCHOR: kv-attend
   /// One head's attention for the newest position: row `p` of `Attention.forward`, the
