@@ -32,7 +32,10 @@ struct TorchHere {
       switch object["kind"] as? String {
       case "train" where object["vocab"] as? Int == vocabulary[config]: key = "train \(config)"
       case "generate" where config == "B":
-        key = (object["kv_cache"] as? Bool ?? false) ? "generate cache" : "generate recompute"
+        let half = object["dtype"] as? String == "bfloat16"
+        key =
+          (object["kv_cache"] as? Bool ?? false)
+          ? (half ? "generate cache bf16" : "generate cache") : "generate recompute"
       default: continue
       }
       if tokens > best[key]?.tokensPerSecond ?? 0 { best[key] = (tokens, how) }

@@ -80,7 +80,7 @@ for suite in chosen {
     } else {
       let ratio = r.ratio.map { $0.formatted(decimals: 2) } ?? "–"
       let reference = r.reference.map { $0.formatted(significant: 3) } ?? "–"
-      let name = r.name.padding(toLength: 44, withPad: " ", startingAt: 0)
+      let name = r.name.padding(toLength: 56, withPad: " ", startingAt: 0)
       print(
         "\(r.suite)  \(name) \(r.value.formatted(significant: 4)) \(r.unit)  \(r.notes)  ref \(reference) (\(r.basis))  ratio \(ratio)"
       )

@@ -11,10 +11,12 @@ learned positions, tanh GELU, a tied output layer, no dropout. A training step i
 backward, gradient clipping at 1.0 and AdamW (lr 1e-3, weight decay 0.1 on the blocks' weight
 matrices only), as `bench train` times it. Generation is config B, batch 1, 255 new tokens,
 greedy, with a cache of keys and values and by recomputing the prefix, as `bench generate`
-times it. Each figure is the best of three timed rounds, fp32, on `--threads` threads.
+times it, and once more with the cache and the whole model in bfloat16. Each figure is the
+best of three timed rounds, fp32 unless noted, on `--threads` threads.
 
 Every result is appended to the output file as one JSON line with the fields the bench reads:
-kind ("train" or "generate"), config, vocab, tok_s_best, kv_cache, and how PyTorch ran.
+kind ("train" or "generate"), config, vocab, tok_s_best, kv_cache, dtype (bfloat16 runs only),
+and how PyTorch ran.
 On AMD processors MKL avoids AVX-512 unless it is told the CPU is Intel; run the script
 under such a shim to measure "PyTorch at its best", and add --compile for torch.compile.
 """
@@ -110,14 +112,15 @@ def train(name, compile_model):
 
 
 @torch.no_grad()
-def generate(use_cache):
+def generate(use_cache, dtype=torch.float32):
     V, L, NH, C, T, _ = CONFIGS["B"]
     torch.manual_seed(0)
-    model = GPT(V, L, NH, C, T).eval()
+    model = GPT(V, L, NH, C, T).eval().to(dtype)
 
     def run():
         tokens = torch.zeros(1, 1, dtype=torch.long)
-        caches = [(torch.zeros(1, NH, T, C // NH), torch.zeros(1, NH, T, C // NH)) for _ in range(L)]
+        caches = [(torch.zeros(1, NH, T, C // NH, dtype=dtype), torch.zeros(1, NH, T, C // NH, dtype=dtype))
+                  for _ in range(L)]
         for position in range(255):
             if use_cache:
                 logits = model(tokens[:, -1:], caches, start=position)
@@ -134,6 +137,7 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--compile", action="store_true", help="torch.compile the training model")
     parser.add_argument("--no-generate", action="store_true")
+    parser.add_argument("--no-train", action="store_true")
     parser.add_argument("--out", default="runs/torch_speed.jsonl")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -142,19 +146,23 @@ def main():
         how += ", LD_PRELOAD " + os.path.basename(os.environ["LD_PRELOAD"])
     results = [
         {"kind": "train", "config": name, "vocab": CONFIGS[name][0], "tok_s_best": train(name, args.compile)}
-        for name in args.config or sorted(CONFIGS)
+        for name in ([] if args.no_train else args.config or sorted(CONFIGS))
     ]
     if not args.no_generate:
         results += [
             {"kind": "generate", "config": "B", "vocab": 65, "kv_cache": cache, "tok_s_best": generate(cache)}
             for cache in (True, False)
         ]
+        # the whole model in bfloat16, PyTorch's usual way to halve the bytes read per token
+        results.append({"kind": "generate", "config": "B", "vocab": 65, "kv_cache": True, "dtype": "bfloat16",
+                        "tok_s_best": generate(True, torch.bfloat16)})
     os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
     with open(args.out, "a") as out:
         for r in results:
             r["how"] = how
             out.write(json.dumps(r) + "\n")
             print(f"{r['kind']:8} config {r['config']} {'(KV cache) ' if r.get('kv_cache') else ''}"
+                  f"{'(bfloat16) ' if r.get('dtype') == 'bfloat16' else ''}"
                   f"{r['tok_s_best']:,.0f} tok/s  [{how}]")
     print(f"appended to {args.out}: swift run -c release bench train generate --torch {args.out}")
 
