@@ -19,9 +19,13 @@ let args = Arguments.parseOrExit(
     Option("repetition-penalty", "divide the logits of tokens already used (1 = off)", default: "1"),
     Option("beam", "beam width for your sample (0 = sample instead)", default: "0"),
     Option("seed", "seed for sampling", default: "1337"),
+    Option("weights", "float32, or bfloat16 for half the bytes per token (sections 1-5)", default: "float32"),
   ])
 let quick = args.flag("quick")
 let count = quick ? 24 : args.int("tokens", in: 1...100_000)
+guard let precision = WeightPrecision(rawValue: args.string("weights")) else {
+  fail("--weights must be float32 or bfloat16, got '\(args.string("weights"))'", code: 2)
+}
 let report = ChapterReport("07 sampling")
 
 // MARK: The model
@@ -61,7 +65,7 @@ let V = model.config.vocabularySize
 let prompt: [Int32]
 do { prompt = try tokenizer.encodeText(args.string("prompt")).map(Int32.init) } catch { fail("\(error)") }
 guard !prompt.isEmpty else { fail("--prompt must not be empty", code: 2) }
-let generator = Generator(model)
+let generator = Generator(model, weights: precision)
 
 /// Generates and streams one sample, printing each piece of text as its token arrives.
 @MainActor func stream(_ title: String, _ options: SamplingOptions, tokens: Int = count) -> [Int32] {
@@ -144,18 +148,34 @@ if args.int("beam", in: 0...64) > 0 {
 report.section("6. the KV cache: the same tokens, faster")
 let timed = quick ? 40 : 200
 let options = SamplingOptions(temperature: 0)
-var start = monotonicSeconds()
-let withCache = generator.generate(prompt, count: timed, options: options)
-let cachedTime = monotonicSeconds() - start
-start = monotonicSeconds()
-let withoutCache = generator.generate(prompt, count: timed, options: options, useCache: false)
-let recomputeTime = monotonicSeconds() - start
+let exact = Generator(model)  // float32 weights, whatever --weights says
+/// Generates `timed` greedy tokens and returns them with the tokens per second.
+func timedRun(_ g: Generator, useCache: Bool = true) -> ([Int32], Double) {
+  let start = monotonicSeconds()
+  let tokens = g.generate(prompt, count: timed, options: options, useCache: useCache)
+  return (tokens, Double(timed) / (monotonicSeconds() - start))
+}
+let (withCache, cachedSpeed) = timedRun(exact)
+let (withoutCache, recomputeSpeed) = timedRun(exact, useCache: false)
 report.info(
-  "\(timed) tokens: \((Double(timed) / cachedTime).formatted(decimals: 0)) tok/s with the cache, \((Double(timed) / recomputeTime).formatted(decimals: 0)) tok/s recomputing: \((recomputeTime / cachedTime).formatted(decimals: 1))x faster"
+  "\(timed) tokens: \(cachedSpeed.formatted(decimals: 0)) tok/s with the cache, \(recomputeSpeed.formatted(decimals: 0)) tok/s recomputing: \((cachedSpeed / recomputeSpeed).formatted(decimals: 1))x faster"
 )
 
-// MARK: 7. Checks
-report.section("7. checks")
+// MARK: 7. Half the bytes
+report.section("7. BFloat16 weights: half the bytes to read per token")
+let half = precision == .bfloat16 ? generator : Generator(model, weights: .bfloat16)
+let (halfTokens, halfSpeed) = timedRun(half)
+report.info(
+  "\(timed) tokens: \(halfSpeed.formatted(decimals: 0)) tok/s reading \(half.weights.bytes / 1024) KiB of BFloat16 matrices per token instead of \(exact.weights.bytes / 1024) KiB of floats: \((halfSpeed / cachedSpeed).formatted(decimals: 2))x the speed"
+)
+let logitChange = zip(model.nextTokenLogits(prompt), half.model.nextTokenLogits(prompt)).map { abs($0 - $1) }.max()!
+let agreeing = zip(withCache, halfTokens).prefix { $0 == $1 }.count
+report.info(
+  "rounding moves the first step's logits by at most \(logitChange.formatted(decimals: 4)); greedy text agrees for the first \(agreeing) of \(timed) tokens"
+)
+
+// MARK: 8. Checks
+report.section("8. checks")
 let sampled = SamplingOptions(temperature: 1, seed: 5)
 report.check(
   "cached generation equals recomputation, greedy and sampled, across the window slide",
@@ -164,6 +184,9 @@ report.check(
       == generator.generate(prompt, count: model.config.contextLength + 10, options: sampled, useCache: false)
 )
 let a = generator.generate(prompt, count: 20, options: SamplingOptions(temperature: 1, seed: 9))
+report.check(
+  "BFloat16 weights: cached generation equals recomputation with the rounded model",
+  halfTokens == half.generate(prompt, count: timed, options: options, useCache: false))
 report.check(
   "the same seed gives the same text; another seed another text",
   a == generator.generate(prompt, count: 20, options: SamplingOptions(temperature: 1, seed: 9))

@@ -22,3 +22,12 @@ public func temperatureSoftmax(_ logits: [Float], temperature: Float) throws -> 
 public func topP(_ probabilities: [Float], p: Float) throws -> [Float] {
   throw Exercise.notAttempted
 }
+
+/// Exercise 7.4: rounding to BFloat16.
+///
+/// Return the 16 bits of the `BFloat16` nearest to `x`: the top half of `x.bitPattern`,
+/// rounded (not truncated) by the lower half, with ties going to the value whose last bit is
+/// even. `x` is finite. Do not use `GPTKit.BFloat16`.
+public func bfloat16Bits(_ x: Float) throws -> UInt16 {
+  throw Exercise.notAttempted
+}

@@ -26,4 +26,11 @@ public enum Chapter07 {
     }
     return kept.map { $0 / mass }
   }
+
+  public static func bfloat16Bits(_ x: Float) -> UInt16 {
+    let bits = x.bitPattern
+    let (kept, dropped) = (bits >> 16, bits & 0xFFFF)
+    let roundUp = dropped > 0x8000 || (dropped == 0x8000 && kept & 1 == 1)
+    return UInt16(truncatingIfNeeded: roundUp ? kept + 1 : kept)
+  }
 }

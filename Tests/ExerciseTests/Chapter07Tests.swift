@@ -36,6 +36,21 @@ enum Chapter07Grader {
     }
     return nil
   }
+
+  static func bfloat16(_ answer: (Float) throws -> UInt16) throws -> String? {
+    var rng = SplitMix64(seed: 74)
+    let ties: [UInt32] = [0x3F80_8000, 0x3F81_8000, 0xC2C7_8000, 0x3F80_8001, 0x3F80_7FFF, 0x7F7F_FFFF, 0x0000_8000]
+    let random = (0..<2_000).map { _ in UInt32(truncatingIfNeeded: rng.next()) & 0xBFFF_FFFF }  // finite
+    for bits in ties + random {
+      let x = Float(bitPattern: bits)
+      let (got, want) = (try answer(x), BFloat16(x).bitPattern)
+      if got != want {
+        return
+          "x = \(x) (bits 0x\(String(bits, radix: 16))): got 0x\(String(got, radix: 16)), want 0x\(String(want, radix: 16))"
+      }
+    }
+    return nil
+  }
 }
 
 @Suite("07 exercises")
@@ -57,6 +72,14 @@ struct Chapter07Exercises {
   @Test("7.3 top-p", .enabled(if: isAttempted { _ = try topP([1], p: 1) }, "not attempted yet"))
   func nucleus() throws {
     let failure = try Chapter07Grader.nucleus { try topP($0, p: $1) }
+    #expect(failure == nil, "\(failure ?? "")")
+  }
+}
+
+extension Chapter07Exercises {
+  @Test("7.4 BFloat16", .enabled(if: isAttempted { _ = try bfloat16Bits(1) }, "not attempted yet"))
+  func bfloat16() throws {
+    let failure = try Chapter07Grader.bfloat16(Exercises.bfloat16Bits)
     #expect(failure == nil, "\(failure ?? "")")
   }
 }
@@ -89,5 +112,12 @@ struct Chapter07Graders {
         }
         return kept.map { $0 / max(mass, 1e-9) }
       } != nil)
+  }
+
+  @Test func bfloat16() throws {
+    #expect(try Chapter07Grader.bfloat16(Chapter07.bfloat16Bits) == nil)
+    #expect(try Chapter07Grader.bfloat16 { UInt16($0.bitPattern >> 16) } != nil)  // wrong: truncates
+    // Wrong: rounds ties up (away from zero) instead of to even.
+    #expect(try Chapter07Grader.bfloat16 { UInt16(truncatingIfNeeded: ($0.bitPattern &+ 0x8000) >> 16) } != nil)
   }
 }
