@@ -192,6 +192,18 @@ struct SamplingTests {
     #expect(cached.count == 30)
   }
 
+  /// Past 384 positions the attention product `att · V` splits its sum over keys into blocks.
+  /// Recomputation runs the forward on exactly the window so far, whose length is the cache's
+  /// key count, so both split the same way.
+  @Test func cachedGenerationEqualsRecomputationPastOneKBlock() {
+    let long = GPT(
+      GPTConfig(vocabularySize: 11, contextLength: 420, layerCount: 1, headCount: 2, channels: 16), seed: 4)
+    let options = SamplingOptions(temperature: 1, seed: 8)
+    let generator = Generator(long)
+    let cached = generator.generate([1], count: 440, options: options)  // 385 keys and more, then a slide
+    #expect(cached == generator.generate([1], count: 440, options: options, useCache: false))
+  }
+
   @Test func theCacheMatchesTheFullForwardBitForBit() {
     let tokens: [Int32] = [4, 9, 1, 22, 7, 7, 3]
     model.forward(inputs: tokens, B: 1, T: tokens.count)
