@@ -51,14 +51,16 @@ public enum Elementwise {
     for i in 0..<count { x[i] *= scale }
   }
 
-  /// `Σ x[i]`, deterministic.
-  public static func sum(_ x: UnsafePointer<Float>, count: Int) -> Float {
-    Float(Parallel.sum(count) { range in range.reduce(0) { $0 + Double(x[$1]) } })
+  /// `Σ x[i]`, deterministic: the same bits for any number of `threads`.
+  public static func sum(_ x: UnsafePointer<Float>, count: Int, threads: Int = Parallel.threadCount) -> Float {
+    Float(Parallel.sum(count, threads: threads) { range in range.reduce(0) { $0 + Double(x[$1]) } })
   }
 
-  /// `Σ a[i] · b[i]`, deterministic.
-  public static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
-    Float(Parallel.sum(count) { range in range.reduce(0) { $0 + Double(a[$1]) * Double(b[$1]) } })
+  /// `Σ a[i] · b[i]`, deterministic: the same bits for any number of `threads`.
+  public static func dot(
+    _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int, threads: Int = Parallel.threadCount
+  ) -> Float {
+    Float(Parallel.sum(count, threads: threads) { range in range.reduce(0) { $0 + Double(a[$1]) * Double(b[$1]) } })
   }
 
   /// `max x[i]` (`-∞` when empty).

@@ -63,12 +63,15 @@ public enum Parallel {
   }
 
   /// A sum over `0..<count` computed as per-chunk partial sums added in chunk order:
-  /// the same chunking for the same `count`, so the same bits on any machine.
-  public static func sum(_ count: Int, chunks: Int = 16, _ term: (Range<Int>) -> Double) -> Double {
+  /// the same chunking for the same `count`, so the same bits on any machine and for any
+  /// number of `threads`.
+  public static func sum(
+    _ count: Int, chunks: Int = 16, threads: Int = threadCount, _ term: (Range<Int>) -> Double
+  ) -> Double {
     var partials = [Double](repeating: 0, count: chunks)
     partials.withUnsafeMutableBufferPointer { out in
       let out = out
-      forEachChunk(chunks, chunks: min(chunks, threadCount)) { _, slots in
+      forEachChunk(chunks, chunks: min(chunks, threads)) { _, slots in
         for slot in slots { out[slot] = term(range(of: slot, in: chunks, total: count)) }
       }
     }
