@@ -73,6 +73,12 @@ public final class GPT {
       (fcw, fcb) = (p[h + "mlp.c_fc.weight"], p[h + "mlp.c_fc.bias"])
       (fcProjw, fcProjb) = (p[h + "mlp.c_proj.weight"], p[h + "mlp.c_proj.bias"])
     }
+
+    /// The four matrices, stored `(rows, columns)`: qkv `(C, 3C)`, attention projection
+    /// `(C, C)`, MLP up `(C, 4C)` and MLP down `(4C, C)`.
+    func matrices(C: Int) -> [(weight: UnsafeMutablePointer<Float>, rows: Int, columns: Int)] {
+      [(qkvw, C, 3 * C), (projw, C, C), (fcw, C, 4 * C), (fcProjw, 4 * C, C)]
+    }
   }
 
   public func zeroGradients() { gradients.zero() }

@@ -13,6 +13,8 @@ public final class KVCache {
   public let model: GPT
   /// The block matrices as panels, if the cache reads those instead of the model's own.
   public let weights: GenerationWeights?
+  /// Per layer: its parameters, and its four linear layers reading the model or the panels.
+  let blocks: [(w: GPT.Block, m: (qkv: RowLinear, proj: RowLinear, fc: RowLinear, fcProj: RowLinear))]
   /// Positions filled so far.
   public private(set) var count = 0
   let rows: [UnsafeMutablePointer<Float>]  // per layer (T, 3C)
@@ -26,6 +28,13 @@ public final class KVCache {
   public init(_ model: GPT, weights: GenerationWeights? = nil) {
     self.model = model
     self.weights = weights
+    blocks = (0..<model.config.layerCount).map { l in
+      let w = GPT.Block(model.parameters, l)
+      let m = w.matrices(C: model.config.channels).enumerated().map { i, matrix in
+        RowLinear(weight: matrix.weight, panels: weights?.blocks[l][i], C: matrix.rows, OC: matrix.columns)
+      }
+      return (w, (m[0], m[1], m[2], m[3]))
+    }
     let c = model.config
     let (T, C, V, L) = (c.contextLength, c.channels, c.vocabularySize, c.layerCount)
     let sizes =
@@ -66,7 +75,7 @@ public final class KVCache {
       for i in 0..<C { x[i] = tokenRow[i] + positions[i] }
     }
     for l in 0..<c.layerCount {
-      let (w, m) = (GPT.Block(p, l), matrices(l))  // m: the linear layers, model or panels
+      let (w, m) = blocks[l]  // m: the linear layers, reading the model or the panels
       let row = rows[l] + position * 3 * C  // this token's q, k, v
       LayerNorm.forward(out: ln, mean: lnMean, rstd: lnRstd, inp: x, weight: w.ln1w, bias: w.ln1b, rows: 1, C: C)
       m.qkv(out: row, inp: ln, bias: w.qkvb)
@@ -92,19 +101,6 @@ public final class KVCache {
     count += 1
   }
   // ANCHOR_END: kv-append
-
-  /// Block `l`'s four linear layers, reading the model's matrices or their panels.
-  func matrices(_ l: Int) -> (qkv: RowLinear, proj: RowLinear, fc: RowLinear, fcProj: RowLinear) {
-    let C = model.config.channels
-    let w = GPT.Block(model.parameters, l)
-    let r = weights?.blocks[l]
-    return (
-      RowLinear(weight: w.qkvw, panels: r?.qkv, C: C, OC: 3 * C),
-      RowLinear(weight: w.projw, panels: r?.proj, C: C, OC: C),
-      RowLinear(weight: w.fcw, panels: r?.fc, C: C, OC: 4 * C),
-      RowLinear(weight: w.fcProjw, panels: r?.fcProj, C: 4 * C, OC: C)
-    )
-  }
 
   /// One linear layer applied to one row: `out = inp · weight + bias`, with the weight read
   /// from the model, or from its panels when the cache has them.

@@ -145,23 +145,20 @@ public final class WeightPanels: @unchecked Sendable {
 /// does not change it.
 public final class GenerationWeights: @unchecked Sendable {
   public let precision: WeightPrecision
-  /// Per block: qkv `(C, 3C)`, proj `(C, C)`, fc `(C, 4C)`, fcProj `(4C, C)`.
-  let blocks: [(qkv: WeightPanels, proj: WeightPanels, fc: WeightPanels, fcProj: WeightPanels)]
+  /// Per block, the panels of `GPT.Block.matrices`: qkv, proj, fc, fcProj.
+  let blocks: [[WeightPanels]]
 
   public init(_ model: GPT, precision: WeightPrecision) {
     self.precision = precision
-    let C = model.config.channels
-    func panels(_ p: UnsafePointer<Float>, _ K: Int, _ N: Int) -> WeightPanels {
-      WeightPanels(p, rows: K, columns: N, precision: precision)
-    }
     blocks = (0..<model.config.layerCount).map { l in
-      let w = GPT.Block(model.parameters, l)
-      return (panels(w.qkvw, C, 3 * C), panels(w.projw, C, C), panels(w.fcw, C, 4 * C), panels(w.fcProjw, 4 * C, C))
+      GPT.Block(model.parameters, l).matrices(C: model.config.channels).map {
+        WeightPanels($0.weight, rows: $0.rows, columns: $0.columns, precision: precision)
+      }
     }
   }
 
   /// Bytes held.
-  public var bytes: Int { blocks.reduce(0) { $0 + $1.qkv.bytes + $1.proj.bytes + $1.fc.bytes + $1.fcProj.bytes } }
+  public var bytes: Int { blocks.joined().reduce(0) { $0 + $1.bytes } }
 }
 
 extension GPT {
@@ -171,11 +168,9 @@ extension GPT {
     let copy = GPT(config)
     copy.rng = rng
     copy.parameters.base.update(from: parameters.base, count: parameterCount)
-    let C = config.channels
     for l in 0..<config.layerCount {
-      let w = GPT.Block(copy.parameters, l)
-      for (matrix, count) in [(w.qkvw, C * 3 * C), (w.projw, C * C), (w.fcw, C * 4 * C), (w.fcProjw, 4 * C * C)] {
-        for i in 0..<count { matrix[i] = BFloat16(matrix[i]).float }
+      for m in GPT.Block(copy.parameters, l).matrices(C: config.channels) {
+        for i in 0..<(m.rows * m.columns) { m.weight[i] = BFloat16(m.weight[i]).float }
       }
     }
     return copy
