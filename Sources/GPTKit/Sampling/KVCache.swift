@@ -28,10 +28,17 @@ public final class KVCache {
   public init(_ model: GPT, weights: GenerationWeights? = nil) {
     self.model = model
     self.weights = weights
+    precondition(
+      weights.map { $0.blocks.count == model.config.layerCount } ?? true,
+      "these generation weights were made from a model with another number of layers")
     blocks = (0..<model.config.layerCount).map { l in
       let w = GPT.Block(model.parameters, l)
       let m = w.matrices(C: model.config.channels).enumerated().map { i, matrix in
-        RowLinear(weight: matrix.weight, panels: weights?.blocks[l][i], C: matrix.rows, OC: matrix.columns)
+        let panels = weights?.blocks[l][i]
+        precondition(
+          panels.map { ($0.rows, $0.columns) == (matrix.rows, matrix.columns) } ?? true,
+          "these generation weights were made from a model of another width")
+        return RowLinear(weight: matrix.weight, panels: panels, C: matrix.rows, OC: matrix.columns)
       }
       return (w, (m[0], m[1], m[2], m[3]))
     }
