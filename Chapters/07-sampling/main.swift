@@ -149,11 +149,16 @@ report.section("6. the KV cache: the same tokens, faster")
 let timed = quick ? 40 : 200
 let options = SamplingOptions(temperature: 0)
 let exact = Generator(model)  // float32 weights, whatever --weights says
-/// Generates `timed` greedy tokens and returns them with the tokens per second.
+/// Generates `timed` greedy tokens and returns them with the tokens per second: the best of
+/// three runs with the cache (each takes a fraction of a second), one without.
 func timedRun(_ g: Generator, useCache: Bool = true) -> ([Int32], Double) {
-  let start = monotonicSeconds()
-  let tokens = g.generate(prompt, count: timed, options: options, useCache: useCache)
-  return (tokens, Double(timed) / (monotonicSeconds() - start))
+  var (tokens, best) = ([Int32](), Double.infinity)
+  for _ in 0..<(useCache ? 3 : 1) {
+    let start = monotonicSeconds()
+    tokens = g.generate(prompt, count: timed, options: options, useCache: useCache)
+    best = min(best, monotonicSeconds() - start)
+  }
+  return (tokens, Double(timed) / best)
 }
 let (withCache, cachedSpeed) = timedRun(exact)
 let (withoutCache, recomputeSpeed) = timedRun(exact, useCache: false)
