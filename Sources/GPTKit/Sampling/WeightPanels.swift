@@ -44,31 +44,40 @@ public final class WeightPanels: @unchecked Sendable {
   public let rows, columns: Int
   let panels: Int
   let base: UnsafeMutableRawPointer
+  private let ownsStorage: Bool
 
-  /// Copies (and, for `.bfloat16`, rounds) `source`, stored `(rows, columns)` row-major.
-  public init(_ source: UnsafePointer<Float>, rows: Int, columns: Int, precision: WeightPrecision) {
+  /// Bytes the panels of a `(rows, columns)` matrix take, padding included: a multiple of 64.
+  public static func bytes(rows: Int, columns: Int, precision: WeightPrecision) -> Int {
+    max(1, (columns + width - 1) / width * rows) * width * (precision == .float32 ? 4 : 2)
+  }
+
+  /// Copies (and, for `.bfloat16`, rounds) `source`, stored `(rows, columns)` row-major, into
+  /// `storage` (`bytes(rows:columns:precision:)` of it, 64-byte aligned, kept alive by the
+  /// caller), or into memory of its own.
+  public init(
+    _ source: UnsafePointer<Float>, rows: Int, columns: Int, precision: WeightPrecision,
+    storage: UnsafeMutableRawPointer? = nil
+  ) {
     (self.rows, self.columns, self.precision) = (rows, columns, precision)
     panels = (columns + Self.width - 1) / Self.width
-    let count = max(1, panels * rows * Self.width)
+    let bytes = Self.bytes(rows: rows, columns: columns, precision: precision)
+    base = storage ?? UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+    ownsStorage = storage == nil
     switch precision {
-    case .float32: base = Self.fill(Float.self, count: count, from: source, rows: rows, columns: columns)
-    case .bfloat16: base = Self.fill(BFloat16.self, count: count, from: source, rows: rows, columns: columns)
+    case .float32: fill(Float.self, count: bytes / 4, from: source)
+    case .bfloat16: fill(BFloat16.self, count: bytes / 2, from: source)
     }
   }
 
-  private static func fill<E: PanelElement>(
-    _: E.Type, count: Int, from source: UnsafePointer<Float>, rows: Int, columns: Int
-  ) -> UnsafeMutableRawPointer {
-    let raw = UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<E>.stride, alignment: 64)
-    let p = raw.bindMemory(to: E.self, capacity: count)
+  private func fill<E: PanelElement>(_: E.Type, count: Int, from source: UnsafePointer<Float>) {
+    let (p, W) = (base.bindMemory(to: E.self, capacity: count), Self.width)
     p.initialize(repeating: E(0), count: count)
     for k in 0..<rows {
-      for j in 0..<columns { p[(j / width * rows + k) * width + j % width] = E(source[k * columns + j]) }
+      for j in 0..<columns { p[(j / W * rows + k) * W + j % W] = E(source[k * columns + j]) }
     }
-    return raw
   }
 
-  deinit { base.deallocate() }
+  deinit { if ownsStorage { base.deallocate() } }
 
   /// Element `(k, j)` as it is held (rounded, for `.bfloat16`).
   public subscript(k: Int, j: Int) -> Float {
@@ -80,7 +89,7 @@ public final class WeightPanels: @unchecked Sendable {
   }
 
   /// Bytes held, padding included.
-  public var bytes: Int { panels * rows * Self.width * (precision == .float32 ? 4 : 2) }
+  public var bytes: Int { Self.bytes(rows: rows, columns: columns, precision: precision) }
 
   /// `c = a · self (+ bias)` for one row `a` `(K)`.
   ///
@@ -147,15 +156,31 @@ public final class GenerationWeights: @unchecked Sendable {
   public let precision: WeightPrecision
   /// Per block, the panels of `GPT.Block.matrices`: qkv, proj, fc, fcProj.
   let blocks: [[WeightPanels]]
+  /// All the panels, one after another.
+  private let arena: UnsafeMutableRawPointer
 
   public init(_ model: GPT, precision: WeightPrecision) {
     self.precision = precision
-    blocks = (0..<model.config.layerCount).map { l in
-      GPT.Block(model.parameters, l).matrices(C: model.config.channels).map {
-        WeightPanels($0.weight, rows: $0.rows, columns: $0.columns, precision: precision)
+    let matrices = (0..<model.config.layerCount).map {
+      GPT.Block(model.parameters, $0).matrices(C: model.config.channels)
+    }
+    let total = matrices.joined().reduce(0) {
+      $0 + WeightPanels.bytes(rows: $1.rows, columns: $1.columns, precision: precision)
+    }
+    // One run of memory in large pages: one token reads all of it, and with 4 KiB pages that
+    // is thousands of address translations per token, more than the TLB holds.
+    let arena = UnsafeMutableRawPointer.allocateLargePages(byteCount: total)
+    var used = 0
+    blocks = matrices.map { block in
+      block.map { m in
+        defer { used += WeightPanels.bytes(rows: m.rows, columns: m.columns, precision: precision) }
+        return WeightPanels(m.weight, rows: m.rows, columns: m.columns, precision: precision, storage: arena + used)
       }
     }
+    self.arena = arena
   }
+
+  deinit { arena.deallocate() }
 
   /// Bytes held.
   public var bytes: Int { blocks.joined().reduce(0) { $0 + $1.bytes } }

@@ -1,5 +1,7 @@
 // Chapter 00 introduces this file: how tensor-level calls reach the pointer-level kernels.
 
+import Foundation
+
 extension Tensor {
   /// Calls `body` with a pointer to the first element (read-only).
   @inlinable
@@ -21,6 +23,19 @@ extension Tensor {
   public var rowCount: Int { shape.dropLast().reduce(1, *) }
   /// The extent of the last dimension (`C` for `(B, T, C)`).
   public var rowWidth: Int { shape.last ?? 1 }
+}
+
+extension UnsafeMutableRawPointer {
+  /// `byteCount` bytes aligned to 2 MiB. On Linux the kernel is asked to back them with
+  /// 2 MiB pages (transparent huge pages, where enabled), so that streaming through many
+  /// megabytes needs few address translations; elsewhere they are ordinary memory.
+  static func allocateLargePages(byteCount: Int) -> UnsafeMutableRawPointer {
+    let pointer = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(1, byteCount), alignment: 1 << 21)
+    #if os(Linux)
+      _ = madvise(pointer, byteCount, 14)  // MADV_HUGEPAGE: a hint, harmless if refused
+    #endif
+    return pointer
+  }
 }
 
 extension UnsafeMutablePointer where Pointee == Float {
