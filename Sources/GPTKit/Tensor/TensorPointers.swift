@@ -42,7 +42,11 @@ extension UnsafeMutablePointer where Pointee == Float {
   /// `capacity` floats starting on a 64-byte boundary, a cache line: rows whose width is a
   /// multiple of 16 floats then start on one too, and no sixteen-float load straddles two lines.
   static func allocateAligned(capacity: Int) -> UnsafeMutablePointer<Float> {
-    UnsafeMutableRawPointer.allocate(byteCount: capacity * MemoryLayout<Float>.stride, alignment: 64)
-      .bindMemory(to: Float.self, capacity: capacity)
+    let bytes = capacity * MemoryLayout<Float>.stride
+    let raw =
+      bytes >= 4 << 20
+      ? UnsafeMutableRawPointer.allocateLargePages(byteCount: bytes)
+      : UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+    return raw.bindMemory(to: Float.self, capacity: capacity)
   }
 }
