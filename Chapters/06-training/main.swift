@@ -51,11 +51,11 @@ guard channels % heads == 0 else { fail("--channels (\(channels)) must be a mult
 let config = GPTConfig(
   vocabularySize: tokenizer.vocabularySize, contextLength: quick ? 64 : args.int("context", in: 2...4096),
   layerCount: quick ? 2 : args.int("layers", in: 1...64), headCount: quick ? 4 : heads, channels: quick ? 64 : channels,
-  dropout: Float(args.double("dropout")))
+  dropout: Float(args.double("dropout", "a probability in [0, 1)", where: { $0 >= 0 && $0 < 1 })))
 var options = TrainingOptions(
   steps: quick ? 150 : args.int("steps", in: 1...10_000_000), batchSize: quick ? 8 : args.int("batch", in: 1...4096))
 options.accumulation = args.int("accumulation", in: 1...1024)
-options.learningRate = quick ? 1e-2 : Float(args.double("lr"))
+options.learningRate = quick ? 1e-2 : Float(args.double("lr", "a positive number", where: { $0 > 0 }))
 options.warmupSteps = max(1, min(100, options.steps / 10))
 options.evalInterval = quick ? 20 : args.int("eval-interval", in: 1...1_000_000)
 options.evalBatches = quick ? 2 : 8

@@ -26,18 +26,30 @@ let count = quick ? 24 : args.int("tokens", in: 1...100_000)
 guard let precision = WeightPrecision(rawValue: args.string("weights")) else {
   fail("--weights must be float32 or bfloat16, got '\(args.string("weights"))'", code: 2)
 }
+// Your settings (section 5), checked before anything runs.
+let yours = SamplingOptions(
+  temperature: Float(args.double("temperature")),
+  topK: args.int("top-k", in: 0...1_000_000) == 0 ? nil : args.int("top-k"),
+  topP: args.double("top-p") >= 1 ? nil : Float(args.double("top-p")),
+  repetitionPenalty: Float(args.double("repetition-penalty")),
+  seed: UInt64(args.int("seed", in: 0...Int.max)))
+if let problem = yours.problem { fail(problem, code: 2) }
+let beamWidth = args.int("beam", in: 0...64)
+let checkpoint = args.string("checkpoint")
+if args.isSet("checkpoint") {  // a checkpoint you name must be there (the default one may be trained here)
+  do { _ = try Checkpoint.config(checkpoint) } catch { fail("\(error)") }
+}
 let report = ChapterReport("07 sampling")
 
 // MARK: The model
 var model: GPT
 var tokenizer: TextTokenizer
-if !quick, (try? Checkpoint.config(args.string("checkpoint"))) != nil {
+if !quick && (Checkpoint.exists(checkpoint) || args.isSet("checkpoint")) {
   do {
-    model = try Checkpoint.loadModel(args.string("checkpoint"))
-    tokenizer = try Checkpoint.loadTokenizer(args.string("checkpoint"))
+    model = try Checkpoint.loadModel(checkpoint)
+    tokenizer = try Checkpoint.loadTokenizer(checkpoint)
   } catch { fail("\(error)") }
-  report.info(
-    "loaded \(args.string("checkpoint")): \(model.parameterCount) parameters, context \(model.config.contextLength)")
+  report.info("loaded \(checkpoint): \(model.parameterCount) parameters, context \(model.config.contextLength)")
 } else {
   // No checkpoint (or --quick): train a small model now, seeded, so there is something to sample.
   let data: TrainingText
@@ -58,7 +70,7 @@ if !quick, (try? Checkpoint.config(args.string("checkpoint"))) != nil {
   report.info(
     quick
       ? "--quick: trained a tiny model for \(options.steps) steps (\(formatDuration(monotonicSeconds() - start)))"
-      : "no checkpoint at \(args.string("checkpoint")) (run ch06-training for a better one): trained a small model for \(options.steps) steps in \(formatDuration(monotonicSeconds() - start))"
+      : "no checkpoint at \(checkpoint) (run ch06-training for a better one): trained a small model for \(options.steps) steps in \(formatDuration(monotonicSeconds() - start))"
   )
 }
 let V = model.config.vocabularySize
@@ -127,17 +139,10 @@ let beam = BeamSearch.generate(model, prompt: prompt, count: min(count, 40), wid
 print("\n[beam search, width 4]\n\(args.string("prompt"))\(tokenizer.decode(beam.map(Int.init)))")
 
 // MARK: 5. Your settings
-let yours = SamplingOptions(
-  temperature: Float(args.double("temperature")),
-  topK: args.int("top-k", in: 0...1_000_000) == 0 ? nil : args.int("top-k"),
-  topP: args.double("top-p") >= 1 ? nil : Float(args.double("top-p")),
-  repetitionPenalty: Float(args.double("repetition-penalty")),
-  seed: UInt64(args.int("seed", in: 0...Int.max)))
-if let problem = yours.problem { fail(problem, code: 2) }
 report.section("5. your settings (--temperature, --top-k, --top-p, --repetition-penalty, --beam, --seed)")
-if args.int("beam", in: 0...64) > 0 {
-  let yoursBeam = BeamSearch.generate(model, prompt: prompt, count: count, width: args.int("beam"))
-  print("\n[beam width \(args.int("beam"))]\n\(args.string("prompt"))\(tokenizer.decode(yoursBeam.map(Int.init)))")
+if beamWidth > 0 {
+  let yoursBeam = BeamSearch.generate(model, prompt: prompt, count: count, width: beamWidth)
+  print("\n[beam width \(beamWidth)]\n\(args.string("prompt"))\(tokenizer.decode(yoursBeam.map(Int.init)))")
 } else {
   _ = stream(
     "temperature \(yours.temperature), top-k \(yours.topK.map(String.init) ?? "off"), top-p \(yours.topP.map { "\($0)" } ?? "off"), penalty \(yours.repetitionPenalty), seed \(yours.seed)",

@@ -66,4 +66,28 @@ struct ChapterRuns {
     let help = try Workbook.run(chapter, ["--help"])
     #expect(help.status == 0 && help.out.contains("--quick"))
   }
+
+  /// Values a chapter cannot use are refused before any work, in one line that names the fix.
+  @Test(arguments: [
+    ("ch06-training", ["--lr", "-1"], "error: --lr expects a positive number, got '-1'\n", Int32(2)),
+    ("ch06-training", ["--lr", "0"], "error: --lr expects a positive number, got '0'\n", 2),
+    ("ch06-training", ["--dropout", "1"], "error: --dropout expects a probability in [0, 1), got '1'\n", 2),
+    (
+      "ch06-training", ["--data", "corpora"],
+      "error: corpora is a folder: pass --data with the path of a text file inside it\n", 1
+    ),
+    ("ch07-sampling", ["--temperature", "-1"], "error: --temperature must be 0 (greedy) or positive, got -1.0\n", 2),
+    ("ch07-sampling", ["--beam", "65"], "error: --beam expects a whole number in 0...64, got '65'\n", 2),
+    (
+      "ch07-sampling", ["--checkpoint", "no/such/run"],
+      "error: no checkpoint in no/such/run: train one first (ch06-training)\n", 1
+    ),
+  ])
+  func unusableValuesAreRefusedAtOnce(_ chapter: String, _ arguments: [String], _ message: String, _ code: Int32) throws
+  {
+    let (status, out, err) = try Workbook.run(chapter, arguments)
+    #expect(status == code)
+    #expect(out.isEmpty, "\(chapter) \(arguments) did work before refusing: \(out.prefix(200))")
+    #expect(err == message)
+  }
 }

@@ -181,3 +181,31 @@ struct SplitPatternTests {
     #expect(mismatches == 0, "\(mismatches) of \(fixture.texts.count) texts split differently")
   }
 }
+
+@Suite("01 tokenization: reading a training text")
+struct CorpusTests {
+  @Test func everyUnusableTextIsOneClearError() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("corpus-\(UUID())").path
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    func file(_ name: String, _ bytes: [UInt8]) -> String {
+      let path = "\(folder)/\(name)"
+      FileManager.default.createFile(atPath: path, contents: Data(bytes))
+      return path
+    }
+    let good = file("good.txt", Array("To be, or not to be: ünïcödé.\n".utf8))
+    #expect(try Corpus.load(good, minimumBytes: 10) == "To be, or not to be: ünïcödé.\n")
+    let latin1 = file("latin1.txt", Array("caf".utf8) + [0xE9] + Array(" au lait".utf8))
+    let cases: [(String, Int, CorpusError)] = [
+      ("\(folder)/absent.txt", 1, .missing("\(folder)/absent.txt")),
+      (folder, 1, .folder(folder)),
+      (file("empty.txt", []), 1, .empty("\(folder)/empty.txt")),
+      (good, 1000, .tooSmall(good, bytes: 34, minimum: 1000)),
+      (latin1, 1, .invalidUTF8(latin1, offset: 3)),
+    ]
+    for (path, minimum, error) in cases {
+      #expect(throws: error) { try Corpus.load(path, minimumBytes: minimum) }
+      #expect(!error.description.contains("\n"))
+    }
+  }
+}

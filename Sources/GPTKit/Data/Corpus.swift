@@ -5,6 +5,7 @@ import Foundation
 /// A problem with a training text, as one line that names the fix.
 public enum CorpusError: Error, CustomStringConvertible, Equatable {
   case missing(String)
+  case folder(String)
   case empty(String)
   case tooSmall(String, bytes: Int, minimum: Int)
   case invalidUTF8(String, offset: Int)
@@ -14,6 +15,7 @@ public enum CorpusError: Error, CustomStringConvertible, Equatable {
     case .missing(let path):
       return
         "\(path) not found: pass --data with the path of a UTF-8 text file (or run from the workbook folder for the bundled corpus)"
+    case .folder(let path): return "\(path) is a folder: pass --data with the path of a text file inside it"
     case .empty(let path): return "\(path) is empty: pass a text file with some writing in it"
     case .tooSmall(let path, let bytes, let minimum):
       return "\(path) has only \(bytes) bytes; this needs at least \(minimum): use a longer text"
@@ -34,6 +36,10 @@ public enum Corpus {
   /// Byte-level BPE could digest any bytes, but the character tokenizer and every chapter
   /// that prints text need real text, so invalid UTF-8 is an error that says where it is.
   public static func load(_ path: String, minimumBytes: Int = 1) throws(CorpusError) -> String {
+    var isFolder: ObjCBool = false
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+      throw .folder(path)
+    }
     guard let data = FileManager.default.contents(atPath: path) else { throw .missing(path) }
     guard !data.isEmpty else { throw .empty(path) }
     guard data.count >= minimumBytes else { throw .tooSmall(path, bytes: data.count, minimum: minimumBytes) }

@@ -122,10 +122,13 @@ public struct Arguments {
     return value
   }
 
-  /// An option's value as a number; exits with a one-line error if it is not one.
-  public func double(_ name: String) -> Double {
-    guard let value = Double(string(name)), value.isFinite else {
-      fail("--\(name) expects a number, got '\(string(name))'", code: 2)
+  /// An option's value as a number, one that `isAllowed` accepts (`requirement` says which,
+  /// e.g. "a positive number"); exits with a one-line error if it is not.
+  public func double(
+    _ name: String, _ requirement: String = "a number", where isAllowed: (Double) -> Bool = { _ in true }
+  ) -> Double {
+    guard let value = Double(string(name)), value.isFinite, isAllowed(value) else {
+      fail("--\(name) expects \(requirement), got '\(string(name))'", code: 2)
     }
     return value
   }

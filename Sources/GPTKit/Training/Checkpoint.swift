@@ -90,6 +90,9 @@ public enum Checkpoint {
     try? fm.removeItem(atPath: old)
   }
 
+  /// Whether `folder` holds a checkpoint (complete or not: loading it says what is wrong).
+  public static func exists(_ folder: String) -> Bool { readable(folder) != nil }
+
   /// The folder to read: `folder`, or `folder.old` if a save was interrupted mid-swap.
   static func readable(_ folder: String) -> String? {
     let fm = FileManager.default
