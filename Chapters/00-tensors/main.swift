@@ -166,7 +166,7 @@ report.check(
 let figure = SVG.lineChart(
   [SVG.Series("training loss", losses.enumerated().map { (Double($0.offset), Double($0.element)) })],
   title: "A softmax classifier learning (chapter 00)", xLabel: "step", yLabel: "cross-entropy (nats)")
-if !quick && FileManager.default.fileExists(atPath: "book/00-tensors.md") {  // run from the workbook folder
+if args.isTheBookRun("book/00-tensors.md") {
   do {
     try SVG.write(figure, to: "book/figures/00-classifier-loss.svg")
     report.info("wrote book/figures/00-classifier-loss.svg")

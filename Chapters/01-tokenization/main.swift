@@ -160,7 +160,7 @@ report.check(
     + ladder.map { "\($0.0) \($0.1.formatted(decimals: 2))" }.joined(separator: " < "),
   zip(ladder, ladder.dropFirst()).allSatisfy { $0.1 < $1.1 })
 
-if !args.flag("quick") && FileManager.default.fileExists(atPath: "book/01-tokenization.md") {
+if args.isTheBookRun("book/01-tokenization.md") {
   // The book's figure: compression against vocabulary size (seconds of training in all).
   var points: [(x: Double, y: Double)] = [(8, 1)]  // 256 byte tokens: one byte per token
   for size in [384, 512, 1024, 2048, 4096, 8192] {

@@ -121,7 +121,7 @@ report.check(
   "learned positions cost T x C = \(256 * C) parameters (wpe); sinusoidal ones cost none",
   learned.parameterCount - fixed.parameterCount == 256 * C
     && GPT(fixed).layout.entries.allSatisfy { $0.name != "transformer.wpe.weight" })
-if !quick && FileManager.default.fileExists(atPath: "book/03-embeddings.md") {
+if args.isTheBookRun("book/03-embeddings.md") {
   try? SVG.write(
     SVG.heatmap(table, title: "Sinusoidal positions: rows t = 0..63, columns c = 0..63", cellSize: 7),
     to: "book/figures/03-sinusoidal.svg")
@@ -200,7 +200,7 @@ report.check("plain SGD takes it below 3.0 nats per character", late < 3.0)
 for (a, b) in [("a", "e"), ("a", "o"), ("a", "t"), ("a", "."), ("A", "a")] as [(Unicode.Scalar, Unicode.Scalar)] {
   report.info("cosine(\(a), \(b)) = \(Projection.cosineSimilarity(row(a), row(b)).formatted(decimals: 2))")
 }
-if !quick && FileManager.default.fileExists(atPath: "book/03-embeddings.md") {
+if args.isTheBookRun("book/03-embeddings.md") {
   let projected = Projection.principal2D(embedding)
   let points = chars.scalars.enumerated().map {
     (String($1).debugDescription.dropFirst().dropLast().description, projected[$0].0, projected[$0].1)

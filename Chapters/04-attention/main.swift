@@ -155,7 +155,7 @@ report.check(
   "attention backward passes the gradient check: rel err \(gradient.relativeError.formatted(significant: 1))",
   gradient.passes())
 
-if !args.flag("quick") && FileManager.default.fileExists(atPath: "book/04-attention.md") {
+if args.isTheBookRun("book/04-attention.md") {
   try? SVG.write(
     SVG.heatmap(
       weights, title: "One head's attention weights (random weights, causal)", rowLabels: labels, columnLabels: labels,

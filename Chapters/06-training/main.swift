@@ -179,7 +179,7 @@ let curve = SVG.lineChart(
   ], title: "Training \(model.parameterCount / 1000)k-parameter GPT on Shakespeare (\(tokenizer.identity))",
   xLabel: "tokens seen (millions)", yLabel: "cross-entropy (nats per token)")
 try? SVG.write(curve, to: "\(out)/loss.svg")
-if !quick && !args.isSet("out") && FileManager.default.fileExists(atPath: "book/06-training.md") {
+if args.isTheBookRun("book/06-training.md") {
   try? SVG.write(curve, to: "book/figures/06-loss.svg")
 }
 print(TerminalPlot.render(trainer.history.map { Double($0.validationLoss) }, label: "validation loss"))

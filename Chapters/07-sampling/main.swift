@@ -230,7 +230,7 @@ report.check(
   "beam search of width 1 is greedy",
   BeamSearch.generate(model, prompt: prompt, count: 12, width: 1) == Array(greedy.prefix(12)))
 
-if !quick && FileManager.default.fileExists(atPath: "book/07-sampling.md") {
+if args.isTheBookRun("book/07-sampling.md") {
   let points = stride(from: 0.1, through: 2.0, by: 0.1).map { t in
     (
       Double(t),

@@ -105,6 +105,13 @@ public struct Arguments {
   /// Whether an option was given explicitly (not just its default).
   public func isSet(_ name: String) -> Bool { values[name] != nil }
 
+  /// Whether this is the run the book quotes: every option at its default, not `--quick`,
+  /// started from the workbook folder (where `bookChapter` is). Only that run may rewrite the
+  /// book's figures; an experiment with `--lr 0` must not replace the curve the text describes.
+  public func isTheBookRun(_ bookChapter: String) -> Bool {
+    values.isEmpty && !flag("quick") && FileManager.default.fileExists(atPath: bookChapter)
+  }
+
   /// An option's value (its default when not given).
   public func string(_ name: String) -> String {
     guard let option = options.first(where: { $0.name == name }), let fallback = option.defaultValue else {
