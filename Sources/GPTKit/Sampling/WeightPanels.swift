@@ -137,7 +137,10 @@ public final class WeightPanels: @unchecked Sendable {
           }
           withUnsafeTemporaryAllocation(of: Float.self, capacity: W) { sums in
             let s = sums.baseAddress!
-            (s0.store(to: s), s1.store(to: s + 16), s2.store(to: s + 32), s3.store(to: s + 48))
+            s0.store(to: s)
+            s1.store(to: s + 16)
+            s2.store(to: s + 32)
+            s3.store(to: s + 48)
             for j in 0..<lanes { c[j0 + j] = k0 == 0 ? s[j] : c[j0 + j] + s[j] }  // block sums into c
           }
         }
