@@ -19,7 +19,8 @@ public final class KVCache {
   public private(set) var count = 0
   let rows: [UnsafeMutablePointer<Float>]  // per layer (T, 3C)
   let keysT: [UnsafeMutablePointer<Float>]  // per layer (C, T): the keys again, transposed
-  let x, ln, atty, hidden, hiddenGelu, branch, lnMean, lnRstd, att: UnsafeMutablePointer<Float>
+  let x, ln, atty, hidden, hiddenGelu, branch, lnMean, lnRstd: UnsafeMutablePointer<Float>
+  let att: UnsafeMutablePointer<Float>  // (NH, T): each head's scores, so heads can run side by side
   public let logits: UnsafeMutablePointer<Float>  // (V) after `append`
   private let arena: UnsafeMutablePointer<Float>
 
@@ -45,7 +46,7 @@ public final class KVCache {
     let c = model.config
     let (T, C, V, L) = (c.contextLength, c.channels, c.vocabularySize, c.layerCount)
     let sizes =
-      [C, C, C, 4 * C, 4 * C, C, 1, 1, T, V] + Array(repeating: T * 3 * C, count: L)
+      [C, C, C, 4 * C, 4 * C, C, 1, 1, c.headCount * T, V] + Array(repeating: T * 3 * C, count: L)
       + Array(repeating: C * T, count: L)
     arena = .allocateAligned(capacity: sizes.reduce(0, +))
     var used = 0
@@ -87,11 +88,13 @@ public final class KVCache {
       LayerNorm.forward(out: ln, mean: lnMean, rstd: lnRstd, inp: x, weight: w.ln1w, bias: w.ln1b, rows: 1, C: C)
       m.qkv(out: row, inp: ln, bias: w.qkvb)
       for i in 0..<C { keysT[l][i * T + position] = row[C + i] }  // the new key, as a column
-      for h in 0..<NH {  // one query against every cached key and value
-        let HS = C / NH
-        attend(
-          out: atty + h * HS, q: row + h * HS, keysT: keysT[l] + h * HS * T, values: rows[l] + 2 * C + h * HS,
-          keys: position + 1, HS: HS)
+      let HS = C / NH
+      Parallel.forEachChunk(NH) { _, heads in  // heads are independent: split them across threads
+        for h in heads {  // one query against every cached key and value
+          attend(
+            out: atty + h * HS, scores: att + h * T, q: row + h * HS, keysT: keysT[l] + h * HS * T,
+            values: rows[l] + 2 * C + h * HS, keys: position + 1, HS: HS)
+        }
       }
       m.proj(out: branch, inp: atty, bias: w.projb)
       Elementwise.add(out: x, x, branch, count: C)  // x + attention
@@ -131,8 +134,8 @@ public final class KVCache {
   /// keys `(HS, T)`. The one-row product then streams whole rows of `Kᵀ` instead of
   /// gathering one number from each of sixteen keys at a time.
   func attend(
-    out: UnsafeMutablePointer<Float>, q: UnsafePointer<Float>, keysT: UnsafePointer<Float>,
-    values: UnsafePointer<Float>, keys: Int, HS: Int
+    out: UnsafeMutablePointer<Float>, scores att: UnsafeMutablePointer<Float>, q: UnsafePointer<Float>,
+    keysT: UnsafePointer<Float>, values: UnsafePointer<Float>, keys: Int, HS: Int
   ) {
     let (T, C) = (model.config.contextLength, model.config.channels)
     let scale = 1 / Float(HS).squareRoot()
