@@ -3,10 +3,11 @@
 /// The keys and values of every position generated so far, per layer, so that the next
 /// token's forward pass computes only its own row instead of the whole prefix again.
 ///
-/// Each layer keeps the fused `qkv` row of every position, `(T, 3*C)`, and a second copy of
-/// the keys, transposed `(C, T)`. A new token at position `p` computes its own row, appends
-/// it, and attends with one query against the `p + 1` cached keys and values. Every other
-/// layer works on a single row. The kernels are the same ones the full forward uses, and they
+/// Each layer keeps the keys of every position transposed, `(C, T)`, and the values by head,
+/// `(NH, T, HS)`, so that one head's keys and values are each one block of memory. A new
+/// token at position `p` computes its own `q, k, v` row, stores its key and value, and
+/// attends with one query against the `p + 1` cached keys and values. Every other layer works
+/// on a single row. The kernels are the same ones the full forward uses, and they
 /// give the same bits for a row whatever the number of rows, so the cache reproduces full
 /// recomputation exactly.
 public final class KVCache {
@@ -17,8 +18,9 @@ public final class KVCache {
   let blocks: [(w: GPT.Block, m: (qkv: RowLinear, proj: RowLinear, fc: RowLinear, fcProj: RowLinear))]
   /// Positions filled so far.
   public private(set) var count = 0
-  let rows: [UnsafeMutablePointer<Float>]  // per layer (T, 3C)
-  let keysT: [UnsafeMutablePointer<Float>]  // per layer (C, T): the keys again, transposed
+  let keysT: [UnsafeMutablePointer<Float>]  // per layer (C, T): head h's keys are rows h*HS..<(h+1)*HS
+  let values: [UnsafeMutablePointer<Float>]  // per layer (NH, T, HS): head h's values, a row per position
+  let qkv: UnsafeMutablePointer<Float>  // (3C): the newest token's query, key and value
   let x, ln, atty, hidden, hiddenGelu, branch, lnMean, lnRstd: UnsafeMutablePointer<Float>
   let att: UnsafeMutablePointer<Float>  // (NH, T): each head's scores, so heads can run side by side
   public let logits: UnsafeMutablePointer<Float>  // (V) after `append`
@@ -46,8 +48,7 @@ public final class KVCache {
     let c = model.config
     let (T, C, V, L) = (c.contextLength, c.channels, c.vocabularySize, c.layerCount)
     let sizes =
-      [C, C, C, 4 * C, 4 * C, C, 1, 1, c.headCount * T, V] + Array(repeating: T * 3 * C, count: L)
-      + Array(repeating: C * T, count: L)
+      [C, C, C, 4 * C, 4 * C, C, 1, 1, c.headCount * T, V, 3 * C] + Array(repeating: C * T, count: 2 * L)
     arena = .allocateAligned(capacity: sizes.reduce(0, +))
     var used = 0
     var pieces: [UnsafeMutablePointer<Float>] = []
@@ -56,9 +57,9 @@ public final class KVCache {
       used += s
     }
     (x, ln, atty, hidden, hiddenGelu, branch) = (pieces[0], pieces[1], pieces[2], pieces[3], pieces[4], pieces[5])
-    (lnMean, lnRstd, att, logits) = (pieces[6], pieces[7], pieces[8], pieces[9])
-    rows = Array(pieces[10..<(10 + L)])
-    keysT = Array(pieces[(10 + L)...])
+    (lnMean, lnRstd, att, logits, qkv) = (pieces[6], pieces[7], pieces[8], pieces[9], pieces[10])
+    keysT = Array(pieces[11..<(11 + L)])
+    values = Array(pieces[(11 + L)...])
   }
 
   deinit { arena.deallocate() }
@@ -82,18 +83,18 @@ public final class KVCache {
       let positions = p["transformer.wpe.weight"] + position * C
       for i in 0..<C { x[i] = tokenRow[i] + positions[i] }
     }
+    let HS = C / NH
     for l in 0..<c.layerCount {
       let (w, m) = blocks[l]  // m: the linear layers, reading the model or the panels
-      let row = rows[l] + position * 3 * C  // this token's q, k, v
       LayerNorm.forward(out: ln, mean: lnMean, rstd: lnRstd, inp: x, weight: w.ln1w, bias: w.ln1b, rows: 1, C: C)
-      m.qkv(out: row, inp: ln, bias: w.qkvb)
-      for i in 0..<C { keysT[l][i * T + position] = row[C + i] }  // the new key, as a column
-      let HS = C / NH
+      m.qkv(out: qkv, inp: ln, bias: w.qkvb)
+      for i in 0..<C { keysT[l][i * T + position] = qkv[C + i] }  // the new key, as a column
+      for h in 0..<NH { (values[l] + (h * T + position) * HS).update(from: qkv + 2 * C + h * HS, count: HS) }
       Parallel.forEachChunk(NH) { _, heads in  // heads are independent: split them across threads
         for h in heads {  // one query against every cached key and value
           attend(
-            out: atty + h * HS, scores: att + h * T, q: row + h * HS, keysT: keysT[l] + h * HS * T,
-            values: rows[l] + 2 * C + h * HS, keys: position + 1, HS: HS)
+            out: atty + h * HS, scores: att + h * T, q: qkv + h * HS, keysT: keysT[l] + h * HS * T,
+            values: values[l] + h * T * HS, keys: position + 1, HS: HS)
         }
       }
       m.proj(out: branch, inp: atty, bias: w.projb)
@@ -130,19 +131,20 @@ public final class KVCache {
 
   // ANCHOR: kv-attend
   /// One head's attention for the newest position: row `p` of `Attention.forward`, the
-  /// same operations in the same order, except that the scores `q · Kᵀ` read the transposed
-  /// keys `(HS, T)`. The one-row product then streams whole rows of `Kᵀ` instead of
-  /// gathering one number from each of sixteen keys at a time.
+  /// same operations in the same order, reading the head's own blocks of the cache: the
+  /// transposed keys `(HS, T)`, so that the one-row product streams whole rows of `Kᵀ`
+  /// instead of gathering one number from each of sixteen keys at a time, and the values
+  /// `(T, HS)`, one contiguous run.
   func attend(
     out: UnsafeMutablePointer<Float>, scores att: UnsafeMutablePointer<Float>, q: UnsafePointer<Float>,
     keysT: UnsafePointer<Float>, values: UnsafePointer<Float>, keys: Int, HS: Int
   ) {
-    let (T, C) = (model.config.contextLength, model.config.channels)
+    let T = model.config.contextLength
     let scale = 1 / Float(HS).squareRoot()
     Matmul.gemm(M: 1, N: keys, K: HS, a: q, b: keysT, ldb: T, c: att, threads: 1)  // scores
     for j in 0..<keys { att[j] *= scale }
     Softmax.row(att, att, keys)
-    Matmul.gemm(M: 1, N: HS, K: keys, a: att, b: values, ldb: 3 * C, c: out, threads: 1)  // att · V
+    Matmul.gemm(M: 1, N: HS, K: keys, a: att, b: values, c: out, threads: 1)  // att · V
   }
   // ANCHOR_END: kv-attend
 }
