@@ -108,7 +108,11 @@ public final class KVCache {
     LayerNorm.forward(
       out: ln, mean: lnMean, rstd: lnRstd, inp: x, weight: p["transformer.ln_f.weight"],
       bias: p["transformer.ln_f.bias"], rows: 1, C: C)
-    Matmul.gemm(M: 1, N: V, K: C, a: ln, b: p["transformer.wte.weight"], transposeB: true, c: logits)
+    if let head = weights?.head {  // logits = ln · wteᵀ, from the panels or the model
+      head.multiply(ln, into: logits, bias: nil)
+    } else {
+      Matmul.gemm(M: 1, N: V, K: C, a: ln, b: p["transformer.wte.weight"], transposeB: true, c: logits)
+    }
     count += 1
   }
   // ANCHOR_END: kv-append

@@ -152,13 +152,17 @@ public final class WeightPanels: @unchecked Sendable {
 }
 
 /// The four matrices of every block (`qkv`, attention projection, MLP up and down) as
-/// `WeightPanels`, for `KVCache`. They hold nearly all of a GPT's parameters; the embeddings,
-/// biases and LayerNorms are read from the model. A snapshot: training the model further
-/// does not change it.
+/// `WeightPanels`, for `KVCache`, and the output layer. The block matrices hold nearly all of
+/// a GPT's parameters; the embeddings, biases and LayerNorms are read from the model. A
+/// snapshot: training the model further does not change it.
 public final class GenerationWeights: @unchecked Sendable {
   public let precision: WeightPrecision
   /// Per block, the panels of `GPT.Block.matrices`: qkv, proj, fc, fcProj.
   let blocks: [[WeightPanels]]
+  /// The output layer, the token embedding transposed `(C, V)`, in floats whatever the
+  /// precision (the embedding is never rounded). In the model it is stored `(V, C)`, so a
+  /// one-row product would gather one number from each of sixteen rows at a time.
+  let head: WeightPanels
   /// All the panels, one after another.
   private let arena: UnsafeMutableRawPointer
 
@@ -181,11 +185,19 @@ public final class GenerationWeights: @unchecked Sendable {
       }
     }
     self.arena = arena
+    let (V, C) = (model.config.vocabularySize, model.config.channels)
+    let wte = model.parameters["transformer.wte.weight"]
+    let transposed = UnsafeMutablePointer<Float>.allocate(capacity: V * C)
+    defer { transposed.deallocate() }
+    for v in 0..<V {
+      for c in 0..<C { transposed[c * V + v] = wte[v * C + c] }
+    }
+    head = WeightPanels(transposed, rows: C, columns: V, precision: .float32)
   }
 
   deinit { arena.deallocate() }
 
-  /// Bytes held.
+  /// Bytes of the block matrices' panels: what a token reads, but for the small output layer.
   public var bytes: Int { blocks.joined().reduce(0) { $0 + $1.bytes } }
 }
 
