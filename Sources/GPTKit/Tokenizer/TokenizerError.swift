@@ -8,6 +8,7 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable {
   case disallowedSpecialToken(String)
   case corruptFile(path: String, line: Int, reason: String)
   case missingFile(String)
+  case unreachableToken(rank: Int)
 
   public var description: String {
     switch self {
@@ -29,6 +30,9 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable {
       return "\(path) line \(line): \(reason); the tokenizer file is damaged: delete it and train or fetch it again"
     case .missingFile(let path):
       return "\(path) does not exist: check the path"
+    case .unreachableToken(let rank):
+      return
+        "token \(rank) is not the merge of two earlier tokens, so Hugging Face's BPE cannot express it: this rank file was not made by byte-pair merging"
     }
   }
 }
