@@ -145,6 +145,56 @@ struct TrainingTests {
     )
   }
 
+  @Test func aCheckpointCarriesItsTokenizerForUsAndForHuggingFace() throws {
+    let trainer = Trainer(
+      model: GPT(config), train: stream(500, seed: 4), validation: stream(100, seed: 5),
+      options: TrainingOptions(steps: 1, batchSize: 2))
+    let bpe = try BPETrainer.train(String(repeating: "to be or not to be, ", count: 40), vocabularySize: 266)
+    let corpus = "abc de"
+    for tokenizer in [bpe, CharTokenizer(corpus: corpus)] as [TextTokenizer] {
+      let folder = temporaryFolder()
+      try Checkpoint.save(
+        model: trainer.model, optimizer: trainer.optimizer, state: trainer.checkpointState(corpusFingerprint: "x"),
+        tokenizer: tokenizer, to: folder)
+      let files = try Set(FileManager.default.contentsOfDirectory(atPath: folder))
+      let ours = tokenizer is BPETokenizer ? ["bpe.tiktoken", "bpe.json"] : ["tokenizer-chars.json"]
+      #expect(files.isSuperset(of: ours + ["tokenizer.json", "tokenizer_config.json", "config.json"]))
+      let loaded = try Checkpoint.loadTokenizer(folder)
+      #expect(loaded.identity == tokenizer.identity)
+      // Hugging Face reads bos/eos from config.json, and assumes GPT-2's 50256 when they are missing.
+      let config = try #require(
+        JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(folder)/config.json")))
+          as? [String: Any])
+      if tokenizer is BPETokenizer {
+        #expect(config["bos_token_id"] as? Int == 265 && config["eos_token_id"] as? Int == 265)
+      } else {
+        #expect(config["bos_token_id"] is NSNull && config["eos_token_id"] is NSNull)
+      }
+    }
+  }
+
+  @Test func aCheckpointFromBeforeHuggingFaceTokenizersStillLoads() throws {
+    let trainer = Trainer(
+      model: GPT(config), train: stream(500, seed: 4), validation: stream(100, seed: 5),
+      options: TrainingOptions(steps: 1, batchSize: 2))
+    let bpe = try BPETrainer.train(String(repeating: "to be or not to be, ", count: 40), vocabularySize: 266)
+    let folder = temporaryFolder()
+    try Checkpoint.save(
+      model: trainer.model, optimizer: trainer.optimizer, state: trainer.checkpointState(corpusFingerprint: "x"),
+      tokenizer: bpe, to: folder)
+    // The old layout: the rank file as tokenizer.tiktoken, its sidecar as tokenizer.json, no bos/eos.
+    let fm = FileManager.default
+    for name in ["tokenizer.json", "tokenizer_config.json"] { try fm.removeItem(atPath: "\(folder)/\(name)") }
+    try fm.moveItem(atPath: "\(folder)/bpe.tiktoken", toPath: "\(folder)/tokenizer.tiktoken")
+    try fm.moveItem(atPath: "\(folder)/bpe.json", toPath: "\(folder)/tokenizer.json")
+    let path = "\(folder)/config.json"
+    let text = try String(contentsOfFile: path, encoding: .utf8)
+    try text.split(separator: "\n").filter { !$0.contains("_token_id") }.joined(separator: "\n")
+      .write(toFile: path, atomically: true, encoding: .utf8)
+    #expect(try Checkpoint.loadTokenizer(folder).identity == bpe.identity)
+    #expect(try Checkpoint.loadModel(folder).config == config)
+  }
+
   @Test func aDivergingRunStopsWithAClearError() {
     var options = TrainingOptions(steps: 5, batchSize: 2)
     options.learningRate = .nan

@@ -10,9 +10,11 @@ import Foundation
 /// | `config.json` | the shape, in Hugging Face's GPT-2 keys and ours |
 /// | `optimizer.safetensors` | AdamW's moments `m.<name>`, `v.<name>` |
 /// | `state.json` | step, AdamW step, generators, data-loader position, loss history |
-/// | `tokenizer.tiktoken` + `tokenizer.json`, or `tokenizer-chars.json` | the tokenizer |
+/// | `bpe.tiktoken` + `bpe.json`, or `tokenizer-chars.json` | the tokenizer, as the workbook reads it |
+/// | `tokenizer.json` + `tokenizer_config.json` | the same tokenizer, as Hugging Face reads it |
 ///
-/// It is written into `<folder>.tmp` and then swapped in with renames, so a kill at any moment
+/// So `GPT2LMHeadModel.from_pretrained(folder)` and `AutoTokenizer.from_pretrained(folder)`
+/// load it in Python. It is written into `<folder>.tmp` and then swapped in with renames, so a kill at any moment
 /// leaves either the old checkpoint or the new one complete, never half of one.
 public enum Checkpoint {
   public struct Error: Swift.Error, CustomStringConvertible {
@@ -47,6 +49,10 @@ public enum Checkpoint {
     var layer_norm_epsilon: Float = 1e-5
     var activation_function = "gelu_new"
     var tie_word_embeddings = true
+    /// `<|endoftext|>`'s id, or `null` for a tokenizer without it: a missing key would make
+    /// Hugging Face assume GPT-2's 50256, outside a small vocabulary.
+    @ExplicitNull var bos_token_id: Int?
+    @ExplicitNull var eos_token_id: Int?
     var workbook: GPTConfig
   }
 
@@ -67,10 +73,11 @@ public enum Checkpoint {
         + entries.map { ("v.\($0.name)", $0.shape, UnsafePointer(optimizer.v.base + $0.offset)) },
       to: "\(temporary)/optimizer.safetensors")
     let c = model.config
+    let endOfText = (tokenizer as? BPETokenizer)?.specialTokens["<|endoftext|>"]
     let hf = HuggingFaceConfig(
       vocab_size: c.vocabularySize, n_positions: c.contextLength, n_ctx: c.contextLength, n_embd: c.channels,
       n_layer: c.layerCount, n_head: c.headCount, resid_pdrop: c.dropout, embd_pdrop: c.dropout, attn_pdrop: 0,
-      workbook: c)
+      bos_token_id: endOfText, eos_token_id: endOfText, workbook: c)
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
     encoder.nonConformingFloatEncodingStrategy = .convertToString(
@@ -78,10 +85,13 @@ public enum Checkpoint {
     try encoder.encode(hf).write(to: URL(fileURLWithPath: "\(temporary)/config.json"))
     try encoder.encode(state).write(to: URL(fileURLWithPath: "\(temporary)/state.json"))
     if let bpe = tokenizer as? BPETokenizer {
-      try RankFile.save(bpe, to: "\(temporary)/tokenizer.tiktoken")
+      try RankFile.save(bpe, to: "\(temporary)/bpe.tiktoken")
     } else if let chars = tokenizer as? CharTokenizer {
       try encoder.encode(chars.scalars.map(\.value)).write(
         to: URL(fileURLWithPath: "\(temporary)/tokenizer-chars.json"))
+    }
+    for (name, data) in try HuggingFaceTokenizer.files(for: tokenizer, contextLength: c.contextLength) {
+      try data.write(to: URL(fileURLWithPath: "\(temporary)/\(name)"))
     }
     let old = folder + ".old"
     try? fm.removeItem(atPath: old)
@@ -126,8 +136,10 @@ public enum Checkpoint {
   /// Loads the tokenizer saved with a checkpoint.
   public static func loadTokenizer(_ folder: String) throws -> TextTokenizer {
     guard let dir = readable(folder) else { throw Error(description: "no checkpoint in \(folder)") }
-    if FileManager.default.fileExists(atPath: "\(dir)/tokenizer.tiktoken") {
-      return try RankFile.load("\(dir)/tokenizer.tiktoken")
+    // `tokenizer.tiktoken` (with our sidecar as `tokenizer.json`): checkpoints from before
+    // `tokenizer.json` became Hugging Face's.
+    for name in ["bpe", "tokenizer"] where FileManager.default.fileExists(atPath: "\(dir)/\(name).tiktoken") {
+      return try RankFile.load("\(dir)/\(name).tiktoken")
     }
     guard let data = FileManager.default.contents(atPath: "\(dir)/tokenizer-chars.json"),
       let values = try? JSONDecoder().decode([UInt32].self, from: data)
@@ -178,5 +190,30 @@ public enum Checkpoint {
       }
       t.values.withUnsafeBufferPointer { (buffer.base + e.offset).update(from: $0.baseAddress!, count: e.count) }
     }
+  }
+}
+
+/// An optional that JSON always writes, as `null` when it is `nil`, and that may be missing
+/// when read.
+@propertyWrapper
+struct ExplicitNull<Value: Codable>: Codable {
+  var wrappedValue: Value?
+
+  init(wrappedValue: Value?) { self.wrappedValue = wrappedValue }
+
+  init(from decoder: Decoder) throws {
+    let container = try decoder.singleValueContainer()
+    wrappedValue = container.decodeNil() ? nil : try container.decode(Value.self)
+  }
+
+  func encode(to encoder: Encoder) throws {
+    var container = encoder.singleValueContainer()
+    if let wrappedValue { try container.encode(wrappedValue) } else { try container.encodeNil() }
+  }
+}
+
+extension KeyedDecodingContainer {
+  func decode<Value>(_: ExplicitNull<Value>.Type, forKey key: Key) throws -> ExplicitNull<Value> {
+    ExplicitNull(wrappedValue: try decodeIfPresent(Value.self, forKey: key))
   }
 }
