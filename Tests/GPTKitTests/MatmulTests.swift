@@ -66,6 +66,28 @@ struct MatmulTests {
     #expect(maxDifference(fast, reference) < 1e-4)
   }
 
+  /// Packing a transposed B moves 16 x 16 blocks through vector registers; every number must
+  /// land where the one-number-at-a-time definition puts it, ragged edges included.
+  @Test(arguments: [(32, 384), (32, 19), (16, 16), (17, 33), (5, 40), (31, 1)])
+  func transposedPackingPutsEveryNumberInPlace(size: (rows: Int, kc: Int)) {
+    let ldb = size.kc + 3
+    let src = (0..<(size.rows * ldb)).map { Float($0) }
+    var panel = [Float](repeating: -1, count: size.kc * GemmEngine.NR)
+    src.withUnsafeBufferPointer { s in
+      panel.withUnsafeMutableBufferPointer { p in
+        GemmEngine.packTransposed(s.baseAddress!, ldb: ldb, rows: size.rows, kc: size.kc, into: p.baseAddress!)
+      }
+    }
+    var wrong = 0
+    for k in 0..<size.kc {
+      for j in 0..<GemmEngine.NR {  // columns past `rows` are the caller's padding: untouched
+        let want = j < size.rows ? src[j * ldb + k] : -1
+        if panel[k * GemmEngine.NR + j] != want { wrong += 1 }
+      }
+    }
+    #expect(wrong == 0, "\(wrong) numbers misplaced for \(size)")
+  }
+
   @Test func resultsDoNotDependOnTheThreadCount() {
     let one = bothProducts(M: 96, N: 128, K: 200, transposeA: false, transposeB: false, threads: 1).fast
     let two = bothProducts(M: 96, N: 128, K: 200, transposeA: false, transposeB: false, threads: 2).fast

@@ -194,10 +194,7 @@ enum GemmEngine {
       let panel = dst + jr * kc
       if nr < NR { panel.update(repeating: 0, count: NR * kc) }
       if o.transposeB {  // op(B)[k, j] = b[j*ldb + k]: each column is a contiguous run of k
-        for j in 0..<nr {
-          let src = o.b + ((j0 + jr + j) &* o.ldb &+ k0)
-          for k in 0..<kc { panel[k &* NR &+ j] = src[k] }
-        }
+        packTransposed(o.b + ((j0 + jr) &* o.ldb &+ k0), ldb: o.ldb, rows: nr, kc: kc, into: panel)
       } else {  // op(B)[k, j] = b[k*ldb + j]: each k is a contiguous run of columns
         for k in 0..<kc {
           let (from, to) = (o.b + ((k0 + k) &* o.ldb &+ j0 &+ jr), panel + k &* NR)
@@ -209,6 +206,55 @@ enum GemmEngine {
           }
         }
       }
+    }
+  }
+}
+
+extension GemmEngine {
+  /// `panel[k*NR + j] = src[j*ldb + k]` for `j < rows`, `k < kc`: rows of `src` become columns
+  /// of the panel. Written as one loop of single numbers, this compiles to AVX-512 scatter
+  /// stores, which are slow on some processors (Zen 4). So blocks of 16 x 16 are transposed in
+  /// vector registers instead, and only the ragged edges are copied number by number.
+  static func packTransposed(
+    _ src: UnsafePointer<Float>, ldb: Int, rows: Int, kc: Int, into panel: UnsafeMutablePointer<Float>
+  ) {
+    var j = 0
+    while j + 16 <= rows {
+      var k = 0
+      while k + 16 <= kc {
+        transpose16(src + (j &* ldb &+ k), stride: ldb, into: panel + (k &* NR &+ j), stride: NR)
+        k += 16
+      }
+      for kk in k..<kc {
+        for jj in j..<(j + 16) { panel[kk &* NR &+ jj] = src[jj &* ldb &+ kk] }
+      }
+      j += 16
+    }
+    for jj in j..<rows {
+      for k in 0..<kc { panel[k &* NR &+ jj] = src[jj &* ldb &+ k] }
+    }
+  }
+
+  /// Writes the transpose of the 16 x 16 block at `src` (rows `stride` apart) to `dst`.
+  ///
+  /// Number `(r, c)` of the block sits in vector `r`, lane `c`: index bits `r3 r2 r1 r0 c3 c2 c1 c0`.
+  /// Taking the even and the odd lanes of each pair of vectors `(2p, 2p+1)` into vectors `p`
+  /// and `p + 8` rotates those 8 bits right by one; four rotations swap `r` and `c`.
+  @inline(__always)
+  static func transpose16(
+    _ src: UnsafePointer<Float>, stride: Int, into dst: UnsafeMutablePointer<Float>, stride dstStride: Int
+  ) {
+    withUnsafeTemporaryAllocation(of: Vector.self, capacity: 32) { buffer in
+      var (from, to) = (buffer.baseAddress!, buffer.baseAddress! + 16)
+      for r in 0..<16 { from[r] = Vector(loading: src + r &* stride) }
+      for _ in 0..<4 {
+        for p in 0..<8 {
+          let pair = SIMD32(lowHalf: from[2 &* p], highHalf: from[2 &* p &+ 1])
+          (to[p], to[p &+ 8]) = (pair.evenHalf, pair.oddHalf)
+        }
+        swap(&from, &to)
+      }
+      for r in 0..<16 { from[r].store(to: dst + r &* dstStride) }
     }
   }
 }
