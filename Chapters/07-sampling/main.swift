@@ -44,7 +44,7 @@ let report = ChapterReport("07 sampling")
 // MARK: The model
 var model: GPT
 var tokenizer: TextTokenizer
-if !quick && (Checkpoint.exists(checkpoint) || args.isSet("checkpoint")) {
+if !quick && Checkpoint.exists(checkpoint) {
   do {
     model = try Checkpoint.loadModel(checkpoint)
     tokenizer = try Checkpoint.loadTokenizer(checkpoint)
