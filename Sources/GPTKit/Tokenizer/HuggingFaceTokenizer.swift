@@ -25,8 +25,8 @@ public enum HuggingFaceTokenizer {
     switch tokenizer {
     case let bpe as BPETokenizer:
       json = try bytePairs(bpe)
-      if let end = bpe.specialTokens.keys.first(where: { $0 == "<|endoftext|>" }) {
-        (config["bos_token"], config["eos_token"]) = (end, end)
+      if bpe.specialTokens["<|endoftext|>"] != nil {
+        (config["bos_token"], config["eos_token"]) = ("<|endoftext|>", "<|endoftext|>")
       }
     case let chars as CharTokenizer:
       json = characters(chars)

@@ -14,8 +14,10 @@ import Foundation
 /// | `tokenizer.json` + `tokenizer_config.json` | the same tokenizer, as Hugging Face reads it |
 ///
 /// So `GPT2LMHeadModel.from_pretrained(folder)` and `AutoTokenizer.from_pretrained(folder)`
-/// load it in Python. It is written into `<folder>.tmp` and then swapped in with renames, so a kill at any moment
-/// leaves either the old checkpoint or the new one complete, never half of one.
+/// load it in Python.
+///
+/// It is written into `<folder>.tmp` and then swapped in with renames, so a kill at any
+/// moment leaves either the old checkpoint or the new one complete, never half of one.
 public enum Checkpoint {
   public struct Error: Swift.Error, CustomStringConvertible {
     public var description: String
