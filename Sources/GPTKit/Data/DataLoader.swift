@@ -8,6 +8,13 @@ public struct Batch: Equatable, Sendable {
   public var y: [Int32]  // (B, T)
   public var B: Int
   public var T: Int
+
+  public init(x: [Int32], y: [Int32], B: Int, T: Int) {
+    (self.x, self.y, self.B, self.T) = (x, y, B, T)
+  }
+
+  /// Targets the loss counts: all of them, but for masked ones (negative, chapter 09).
+  public var targetCount: Int { y.count { $0 >= 0 } }
 }
 
 /// The train/validation split and the windows cut from a token stream.

@@ -43,9 +43,10 @@ public enum LayerNorm {
   /// dWeight += Σ_n dOut · norm
   /// dInp    += (dNorm - mean(dNorm) - norm · mean(dNorm · norm)) · rstd
   /// ```
+  /// A `nil` `dWeight` or `dBias` is a frozen LayerNorm: only `dInp` is computed.
   public static func backward(
-    dInp: UnsafeMutablePointer<Float>, dWeight: UnsafeMutablePointer<Float>,
-    dBias: UnsafeMutablePointer<Float>, dOut: UnsafePointer<Float>, inp: UnsafePointer<Float>,
+    dInp: UnsafeMutablePointer<Float>, dWeight: UnsafeMutablePointer<Float>?,
+    dBias: UnsafeMutablePointer<Float>?, dOut: UnsafePointer<Float>, inp: UnsafePointer<Float>,
     weight: UnsafePointer<Float>, mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>,
     rows: Int, C: Int
   ) {
@@ -76,10 +77,31 @@ public enum LayerNorm {
         }
       }
     }
+    guard let dWeight, let dBias else { return }
     for i in 0..<C {
       dWeight[i] += both[i]
       dBias[i] += both[C + i]
     }
+  }
+
+  /// `forward` with the LayerNorm's weights as a view, its statistics in `stats` `(2, rows)`:
+  /// the means, then the reciprocal standard deviations.
+  public static func forward(
+    out: UnsafeMutablePointer<Float>, stats: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
+    _ w: LayerNormWeights, rows: Int
+  ) {
+    forward(
+      out: out, mean: stats, rstd: stats + rows, inp: inp, weight: w.weight, bias: w.bias, rows: rows, C: w.channels)
+  }
+
+  /// `backward` with views: accumulates into `dInp`, and into `dW` unless it is `nil`.
+  public static func backward(
+    dInp: UnsafeMutablePointer<Float>, dOut: UnsafePointer<Float>, inp: UnsafePointer<Float>,
+    stats: UnsafePointer<Float>, _ w: LayerNormWeights, _ dW: LayerNormWeights?, rows: Int
+  ) {
+    backward(
+      dInp: dInp, dWeight: dW?.weight, dBias: dW?.bias, dOut: dOut, inp: inp, weight: w.weight, mean: stats,
+      rstd: stats + rows, rows: rows, C: w.channels)
   }
 
   /// The tensor form: `x` is `(..., C)`, `weight` and `bias` are `(C)`.

@@ -23,9 +23,10 @@ public enum Linear {
   // ANCHOR_END: linear-forward
 
   // ANCHOR: linear-backward
-  /// Accumulates the gradients of `forward` into `dInp`, `dWeight` and `dBias`.
+  /// Accumulates the gradients of `forward` into `dInp`, `dWeight` and `dBias`. A `nil`
+  /// `dWeight` is a frozen layer: its two products are skipped, not computed and dropped.
   public static func backward(
-    dInp: UnsafeMutablePointer<Float>, dWeight: UnsafeMutablePointer<Float>,
+    dInp: UnsafeMutablePointer<Float>, dWeight: UnsafeMutablePointer<Float>?,
     dBias: UnsafeMutablePointer<Float>?, dOut: UnsafePointer<Float>,
     inp: UnsafePointer<Float>, weight: UnsafePointer<Float>, N: Int, C: Int, OC: Int
   ) {
@@ -33,6 +34,7 @@ public enum Linear {
     Matmul.gemm(
       M: N, N: C, K: OC, a: dOut, b: weight, transposeB: true, c: dInp, accumulate: true)
     // ... and reaches weight through inpᵀ, summed over all N rows.
+    guard let dWeight else { return }
     Matmul.gemm(
       M: C, N: OC, K: N, a: inp, transposeA: true, b: dOut, c: dWeight, accumulate: true)
     // out = ... + bias: every row adds the same bias, so its gradient sums the rows.
@@ -42,4 +44,42 @@ public enum Linear {
     }
   }
   // ANCHOR_END: linear-backward
+
+  /// `out = inp · w.weight + w.bias` for `rows` rows: `(rows, in) -> (rows, out)`.
+  public static func forward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, _ w: LinearWeights, rows: Int)
+  {
+    forward(out: out, inp: inp, weight: w.weight, bias: w.bias, N: rows, C: w.inFeatures, OC: w.outFeatures)
+  }
+
+  /// Accumulates into `dInp`, and into `dW` unless it is `nil` (a frozen layer), the
+  /// gradients of `forward(out:inp:w:rows:)`.
+  public static func backward(
+    dInp: UnsafeMutablePointer<Float>, dOut: UnsafePointer<Float>, inp: UnsafePointer<Float>, _ w: LinearWeights,
+    _ dW: LinearWeights?, rows: Int
+  ) {
+    backward(
+      dInp: dInp, dWeight: dW?.weight, dBias: dW?.bias, dOut: dOut, inp: inp, weight: w.weight, N: rows,
+      C: w.inFeatures, OC: w.outFeatures)
+  }
+
+  /// The tensor form: `x` `(..., C)` times `weight` `(C, OC)` plus `bias` `(OC)`, if any.
+  public static func forward(_ x: Tensor, weight: Tensor, bias: Tensor? = nil) -> Tensor {
+    let (N, C, OC) = (x.rowCount, x.rowWidth, weight.shape[1])
+    precondition(weight.shape == [C, OC] && (bias?.shape ?? [OC]) == [OC], "Linear: weight (\(C), OC), bias (OC)")
+    var out = Tensor(shape: x.shape.dropLast() + [OC])
+    forward(out: &out.storage, inp: x.storage, weight: weight.storage, bias: bias?.storage, N: N, C: C, OC: OC)
+    return out
+  }
+
+  /// The tensor form of `backward`: the gradients of `forward(x, weight:, bias:)` for `dOut`.
+  public static func backward(_ dOut: Tensor, input x: Tensor, weight: Tensor) -> (
+    dX: Tensor, dWeight: Tensor, dBias: Tensor
+  ) {
+    let (N, C, OC) = (x.rowCount, x.rowWidth, weight.shape[1])
+    var (dX, dWeight, dBias) = (Tensor(shape: x.shape), Tensor(shape: weight.shape), Tensor(shape: [OC]))
+    backward(
+      dInp: &dX.storage, dWeight: &dWeight.storage, dBias: &dBias.storage, dOut: dOut.storage, inp: x.storage,
+      weight: weight.storage, N: N, C: C, OC: OC)
+    return (dX, dWeight, dBias)
+  }
 }

@@ -1,85 +1,129 @@
 // Chapter 05 introduces this file: the memory a forward pass keeps for its backward.
 
-/// Every intermediate the backward pass needs, for one batch shape `(B, T)`, in one
-/// allocation. Per layer: the LayerNorm outputs and statistics, the fused QKV, the attention
-/// probabilities and output, the residual stream after each half of the block and the MLP's
-/// hidden layer before and after GELU.
-final class Activations {
+/// Every intermediate the backward pass needs, for one batch shape `(B, T)` (`N = B*T`
+/// positions), in forward order. A field of shape `(L, ...)` holds one buffer per layer:
+/// layer `l`'s is `field[l]`. Dropout masks take no memory when the model has no dropout.
+struct Activations {
   let B: Int, T: Int
-  private let arena: Arena
-
-  // whole model
-  let encoded: UnsafeMutablePointer<Float>  // (B, T, C) embeddings
-  let lnf, lnfMean, lnfRstd: UnsafeMutablePointer<Float>
+  let encoded: UnsafeMutablePointer<Float>  // (B, T, C)  x = wte[tokens] + positions
+  let encodedMask: UnsafeMutablePointer<Float>  // (B, T, C)  its dropout mask
+  let ln1: PerLayer  // (L, B, T, C)
+  let ln1Stats: PerLayer  // (L, 2, B, T): mean, then 1/std
+  let qkv: PerLayer  // (L, B, T, 3*C)
+  let att: PerLayer  // (L, B, NH, T, T): attention probabilities
+  let atty: PerLayer  // (L, B, T, C): attention output, heads side by side
+  let attnMask: PerLayer  // (L, B, T, C): dropout mask of the attention branch
+  let residual2: PerLayer  // (L, B, T, C): the stream after attention
+  let ln2: PerLayer  // (L, B, T, C)
+  let ln2Stats: PerLayer  // (L, 2, B, T)
+  let fch: PerLayer  // (L, B, T, 4*C): MLP hidden layer before GELU
+  let fchGelu: PerLayer  // (L, B, T, 4*C): after GELU
+  let mlpMask: PerLayer  // (L, B, T, C): dropout mask of the MLP branch
+  let residual3: PerLayer  // (L, B, T, C): the stream after the MLP, block l's output
+  let lnF: UnsafeMutablePointer<Float>  // (B, T, C)
+  let lnFStats: UnsafeMutablePointer<Float>  // (2, B, T)
   let logits: UnsafeMutablePointer<Float>  // (B, T, V), softmax-ed in place into probabilities
   let losses: UnsafeMutablePointer<Float>  // (B, T)
-  // per layer
-  var ln1: [UnsafeMutablePointer<Float>] = [], ln1Mean: [UnsafeMutablePointer<Float>] = [],
-    ln1Rstd: [UnsafeMutablePointer<Float>] = []
-  var qkv: [UnsafeMutablePointer<Float>] = []  // (B, T, 3C)
-  var att: [UnsafeMutablePointer<Float>] = []  // (B, NH, T, T)
-  var atty: [UnsafeMutablePointer<Float>] = []  // (B, T, C)
-  var residual2: [UnsafeMutablePointer<Float>] = []  // (B, T, C) after attention
-  var ln2: [UnsafeMutablePointer<Float>] = [], ln2Mean: [UnsafeMutablePointer<Float>] = [],
-    ln2Rstd: [UnsafeMutablePointer<Float>] = []
-  var fch: [UnsafeMutablePointer<Float>] = []  // (B, T, 4C) before GELU
-  var fchGelu: [UnsafeMutablePointer<Float>] = []  // (B, T, 4C) after GELU
-  var residual3: [UnsafeMutablePointer<Float>] = []  // (B, T, C) after the MLP
-  var dropoutMasks: [UnsafeMutablePointer<Float>] = []  // (B, T, C) each, when dropout > 0
 
-  /// The floats the layout for `(B, T)` takes.
-  static func capacity(_ config: GPTConfig, B: Int, T: Int) -> Int {
-    let (C, L, NH, V) = (config.channels, config.layerCount, config.headCount, config.vocabularySize)
-    let N = B * T
-    let perLayer = N * (C + 2 + 3 * C + NH * T + C + C + C + 2 + 4 * C + 4 * C + C)
-    let masks = config.dropout > 0 ? (1 + 2 * L) * N * C : 0
-    return N * C + N * C + 2 * N + N * V + N + L * perLayer + masks
-  }
-
-  /// The layout for `(B, T)`, in `previous`'s memory when that is large enough.
-  ///
-  /// Generation without a cache runs the model on a prefix one token longer each time. Fresh
-  /// memory for every length would cost a round of page faults every time, so new memory is
-  /// sized for the next power of two of `T` (at most the context length), and shorter
-  /// prefixes reuse it.
-  init(_ config: GPTConfig, B: Int, T: Int, reusing previous: Activations? = nil) {
+  /// The memory plan: every buffer, in order, taken from `memory`.
+  init(_ config: GPTConfig, B: Int, T: Int, _ memory: inout Carver) {
     (self.B, self.T) = (B, T)
-    let (C, L, NH, V) = (config.channels, config.layerCount, config.headCount, config.vocabularySize)
-    let N = B * T
-    let capacity = Self.capacity(config, B: B, T: T)
-    if let previous, previous.arena.capacity >= capacity {
-      arena = previous.arena
-    } else {
-      var roomy = 1
-      while roomy < T { roomy *= 2 }
-      arena = Arena(capacity: Self.capacity(config, B: B, T: max(T, min(roomy, config.contextLength))))
-    }
-    let arena = self.arena.base
-    var used = 0
-    func take(_ count: Int) -> UnsafeMutablePointer<Float> {
-      defer { used += count }
-      return arena + used
-    }
-    encoded = take(N * C)
-    for _ in 0..<L {
-      ln1.append(take(N * C)); ln1Mean.append(take(N)); ln1Rstd.append(take(N))
-      qkv.append(take(N * 3 * C)); att.append(take(N * NH * T)); atty.append(take(N * C))
-      residual2.append(take(N * C))
-      ln2.append(take(N * C)); ln2Mean.append(take(N)); ln2Rstd.append(take(N))
-      fch.append(take(N * 4 * C)); fchGelu.append(take(N * 4 * C)); residual3.append(take(N * C))
-    }
-    lnf = take(N * C); lnfMean = take(N); lnfRstd = take(N)
-    logits = take(N * V)
-    losses = take(N)
-    if config.dropout > 0 { for _ in 0..<(1 + 2 * L) { dropoutMasks.append(take(N * C)) } }
-    precondition(used == capacity && used <= self.arena.capacity, "activation arena miscounted")
+    let (C, L, NH, V, N) = (config.channels, config.layerCount, config.headCount, config.vocabularySize, B * T)
+    let masked = config.dropout > 0 ? N * C : 0
+    encoded = memory.take(N * C)
+    encodedMask = memory.take(masked)
+    ln1 = memory.take(L, N * C)
+    ln1Stats = memory.take(L, 2 * N)
+    qkv = memory.take(L, N * 3 * C)
+    att = memory.take(L, N * NH * T)
+    atty = memory.take(L, N * C)
+    attnMask = memory.take(L, masked)
+    residual2 = memory.take(L, N * C)
+    ln2 = memory.take(L, N * C)
+    ln2Stats = memory.take(L, 2 * N)
+    fch = memory.take(L, N * 4 * C)
+    fchGelu = memory.take(L, N * 4 * C)
+    mlpMask = memory.take(L, masked)
+    residual3 = memory.take(L, N * C)
+    lnF = memory.take(N * C)
+    lnFStats = memory.take(2 * N)
+    logits = memory.take(N * V)
+    losses = memory.take(N)
   }
 
-  /// Bytes held, for the memory report.
-  var bytes: Int { arena.capacity * 4 }
+  /// The input of block `l`: the embeddings, or the previous block's output.
+  func blockInput(_ l: Int) -> UnsafeMutablePointer<Float> { l == 0 ? encoded : residual3[l - 1] }
 }
 
-/// One block of floats, freed when the last layout using it goes.
+/// The gradients the backward pass passes from step to step, for one batch shape. The
+/// stream's gradient lives across layers; the rest serve one layer at a time.
+struct BackwardScratch {
+  let dLogits: UnsafeMutablePointer<Float>  // (B, T, V)
+  let dResidual: UnsafeMutablePointer<Float>  // (B, T, C): dLoss/dx for the stream x
+  let dLnF: UnsafeMutablePointer<Float>  // (B, T, C)
+  let dBranch: UnsafeMutablePointer<Float>  // (B, T, C): a branch's output, through its dropout
+  let dFchGelu: UnsafeMutablePointer<Float>  // (B, T, 4*C)
+  let dFch: UnsafeMutablePointer<Float>  // (B, T, 4*C)
+  let dLn2: UnsafeMutablePointer<Float>  // (B, T, C)
+  let dAtty: UnsafeMutablePointer<Float>  // (B, T, C)
+  let dQKV: UnsafeMutablePointer<Float>  // (B, T, 3*C)
+  let dLn1: UnsafeMutablePointer<Float>  // (B, T, C)
+  private let (N, C, V): (Int, Int, Int)
+
+  init(_ config: GPTConfig, N: Int, _ memory: inout Carver) {
+    (self.N, C, V) = (N, config.channels, config.vocabularySize)
+    (dLogits, dResidual) = (memory.take(N * V), memory.take(N * C))  // one run: see clearStream
+    (dLnF, dBranch) = (memory.take(N * C), memory.take(N * C))
+    (dFchGelu, dFch, dLn2) = (memory.take(N * 4 * C), memory.take(N * 4 * C), memory.take(N * C))  // one run ...
+    (dAtty, dQKV, dLn1) = (memory.take(N * C), memory.take(N * 3 * C), memory.take(N * C))  // ... see clearLayer
+  }
+
+  /// Zeroes `dLogits` and `dResidual`, which the backward's kernels add into.
+  func clearStream() { dLogits.update(repeating: 0, count: N * (V + C)) }
+
+  /// Zeroes the one-layer buffers, `dFchGelu` to `dLn1`, which a layer's kernels add into.
+  func clearLayer() { dFchGelu.update(repeating: 0, count: N * 14 * C) }
+}
+
+/// `L` buffers of one shape side by side, `(L, ...)`: layer `l`'s is `self[l]`.
+struct PerLayer {
+  let base: UnsafeMutablePointer<Float>
+  let stride: Int
+  subscript(_ l: Int) -> UnsafeMutablePointer<Float> { base + l * stride }
+}
+
+/// Hands out consecutive runs of floats from one arena, or, in its counting pass, only
+/// counts them. A memory plan runs once with each, so the arena's size and the way it is
+/// carved up come from the same lines and cannot disagree.
+struct Carver {
+  private let base: UnsafeMutablePointer<Float>?
+  private(set) var used = 0
+  /// What the counting pass hands out: never read or written.
+  nonisolated(unsafe) private static let nowhere = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+
+  /// A counting pass.
+  init() { base = nil }
+  /// A carving pass over `arena`.
+  init(_ arena: Arena) { base = arena.base }
+
+  mutating func take(_ count: Int) -> UnsafeMutablePointer<Float> {
+    defer { used += count }
+    return base.map { $0 + used } ?? Carver.nowhere
+  }
+
+  mutating func take(_ layers: Int, _ count: Int) -> PerLayer {
+    PerLayer(base: take(layers * count), stride: count)
+  }
+
+  /// The floats `plan` takes.
+  static func count<Plan>(_ plan: (inout Carver) -> Plan) -> Int {
+    var counter = Carver()
+    _ = plan(&counter)
+    return counter.used
+  }
+}
+
+/// One block of floats, freed when the last plan using it goes.
 final class Arena {
   let base: UnsafeMutablePointer<Float>
   let capacity: Int
@@ -89,4 +133,16 @@ final class Arena {
   }
 
   deinit { base.deallocate() }
+
+  /// `plan` carved out of `previous` when it is large enough, else out of a new arena of
+  /// `capacity(plan)` floats, or of `roomier` floats when given (the caller's guess at a
+  /// larger plan to come).
+  static func carve<Plan>(
+    _ plan: (inout Carver) -> Plan, reusing previous: Arena?, roomier: Int? = nil
+  ) -> (Plan, Arena) {
+    let needed = Carver.count(plan)
+    let arena = previous.flatMap { $0.capacity >= needed ? $0 : nil } ?? Arena(capacity: max(needed, roomier ?? 0))
+    var carver = Carver(arena)
+    return (plan(&carver), arena)
+  }
 }

@@ -20,16 +20,28 @@ public final class GPT {
   public let layout: ParameterLayout
   public let parameters: ParameterBuffer
   public let gradients: ParameterBuffer
-  /// The sinusoidal table when `config.positions == .sinusoidal` (not a parameter).
-  let fixedPositions: Tensor?
-  var activations: Activations?
-  var scratch: BackwardScratch?
+  /// Typed views of `parameters` and of `gradients`, by layer.
+  public let weights: GPTWeights
+  public let weightGradients: GPTWeights
+  /// When true, `backward` computes no gradient for the model's own weights, only the ones
+  /// that flow back through them to the adapters (chapter 09's LoRA trains those alone).
+  public var weightsFrozen = false
+  /// Per block, what is added to its linear layers' outputs (chapter 09); none by default.
+  public var adapters: [BlockAdapters]
+  /// Dropout's generator (only used when `config.dropout > 0` and training).
+  public var rng: SplitMix64
+  /// The position table `(T, C)`: the learned `wpe`, or the fixed sinusoids.
+  let positions: UnsafeMutablePointer<Float>
+  private let sinusoids: Arena?
+  /// The last forward's inputs, targets and memory, for `backward`.
   var inputs: [Int32] = []
   var targets: [Int32] = []
   var counted = 0
-  var training = false
-  /// Dropout's generator (only used when `config.dropout > 0` and training).
-  public var rng: SplitMix64
+  var dropoutRate: Float = 0
+  var activations: Activations?
+  var activationArena: Arena?
+  var scratch: BackwardScratch?
+  var scratchArena: Arena?
 
   // ANCHOR: gpt-init
   /// A model with GPT-2's initialisation: weights ~ N(0, 0.02), the two projections that
@@ -41,8 +53,17 @@ public final class GPT {
     parameters = ParameterBuffer(layout)
     gradients = ParameterBuffer(layout)
     rng = SplitMix64(seed: seed &+ 1)
-    fixedPositions =
-      config.positions == .sinusoidal ? Embedding.sinusoidal(T: config.contextLength, C: config.channels) : nil
+    weights = GPTWeights(parameters, layers: config.layerCount)
+    weightGradients = GPTWeights(gradients, layers: config.layerCount)
+    adapters = Array(repeating: BlockAdapters(), count: config.layerCount)
+    if let wpe = weights.wpe {
+      (positions, sinusoids) = (wpe, nil)
+    } else {
+      let table = Embedding.sinusoidal(T: config.contextLength, C: config.channels)
+      let arena = Arena(capacity: table.count)
+      arena.base.update(from: table.storage, count: table.count)
+      (positions, sinusoids) = (arena.base, arena)
+    }
     var init_ = SplitMix64(seed: seed)
     let residualScale = 1 / Float(2 * config.layerCount).squareRoot()
     for e in layout.entries {
@@ -61,56 +82,44 @@ public final class GPT {
 
   public var parameterCount: Int { layout.count }
 
-  /// The weights of block `l`, or their gradients.
-  struct Block {
-    var ln1w, ln1b, qkvw, qkvb, projw, projb, ln2w, ln2b, fcw, fcb, fcProjw, fcProjb: UnsafeMutablePointer<Float>
-    init(_ p: ParameterBuffer, _ l: Int) {
-      let h = "transformer.h.\(l)."
-      (ln1w, ln1b) = (p[h + "ln_1.weight"], p[h + "ln_1.bias"])
-      (qkvw, qkvb) = (p[h + "attn.c_attn.weight"], p[h + "attn.c_attn.bias"])
-      (projw, projb) = (p[h + "attn.c_proj.weight"], p[h + "attn.c_proj.bias"])
-      (ln2w, ln2b) = (p[h + "ln_2.weight"], p[h + "ln_2.bias"])
-      (fcw, fcb) = (p[h + "mlp.c_fc.weight"], p[h + "mlp.c_fc.bias"])
-      (fcProjw, fcProjb) = (p[h + "mlp.c_proj.weight"], p[h + "mlp.c_proj.bias"])
-    }
-
-    /// The four matrices, stored `(rows, columns)`: qkv `(C, 3C)`, attention projection
-    /// `(C, C)`, MLP up `(C, 4C)` and MLP down `(4C, C)`.
-    func matrices(C: Int) -> [(weight: UnsafeMutablePointer<Float>, rows: Int, columns: Int)] {
-      [(qkvw, C, 3 * C), (projw, C, C), (fcw, C, 4 * C), (fcProjw, 4 * C, C)]
-    }
-  }
-
   public func zeroGradients() { gradients.zero() }
 
   /// Bytes of activation memory for the current batch shape.
-  public var activationBytes: Int { (activations?.bytes ?? 0) + (scratch?.bytes ?? 0) }
+  public var activationBytes: Int { ((activationArena?.capacity ?? 0) + (scratchArena?.capacity ?? 0)) * 4 }
 
   /// The logits `(B, T, V)` of the last forward without targets (probabilities with targets).
   public var logits: UnsafePointer<Float> { UnsafePointer(activations!.logits) }
-}
 
-/// Reusable gradient buffers for one batch shape: the backward needs each only for one
-/// layer at a time.
-final class BackwardScratch {
-  let dlogits, dresidual, dln, dbranch, datty, dqkv, dfch, dfchGelu: UnsafeMutablePointer<Float>
-  let bytes: Int
-  private let arena: UnsafeMutablePointer<Float>
-
-  init(_ config: GPTConfig, N: Int) {
-    let (C, V) = (config.channels, config.vocabularySize)
-    let sizes = [N * V, N * C, N * C, N * C, N * C, N * 3 * C, N * 4 * C, N * 4 * C]
-    arena = .allocateAligned(capacity: sizes.reduce(0, +))
-    bytes = sizes.reduce(0, +) * 4
-    var offsets: [UnsafeMutablePointer<Float>] = []
-    var used = 0
-    for s in sizes {
-      offsets.append(arena + used)
-      used += s
-    }
-    (dlogits, dresidual, dln, dbranch) = (offsets[0], offsets[1], offsets[2], offsets[3])
-    (datty, dqkv, dfch, dfchGelu) = (offsets[4], offsets[5], offsets[6], offsets[7])
+  /// Checks a forward's inputs and makes room for its activations: memory is kept while the
+  /// batch shape stays the same, and reused when it shrinks.
+  ///
+  /// Generation without a cache runs the model on a prefix one token longer each time. Fresh
+  /// memory for every length would cost a round of page faults every time, so new memory is
+  /// sized for the next power of two of `T` (at most the context length).
+  func prepare(inputs: [Int32], targets: [Int32]?, B: Int, T: Int, training: Bool) -> Activations {
+    let (V, maxT) = (config.vocabularySize, config.contextLength)
+    precondition(T <= maxT, "sequence length \(T) exceeds the context length \(maxT)")
+    precondition(inputs.count == B * T && (targets?.count ?? B * T) == B * T, "inputs and targets must be (B, T)")
+    precondition(inputs.allSatisfy { $0 >= 0 && Int($0) < V }, "token ids must be in 0..<\(V)")
+    (self.inputs, self.targets) = (inputs, targets ?? [])
+    dropoutRate = training ? config.dropout : 0
+    if let activations, activations.B == B, activations.T == T { return activations }
+    var roomy = 1
+    while roomy < T { roomy *= 2 }
+    let config = self.config
+    let roomier = Carver.count { Activations(config, B: B, T: max(T, min(roomy, maxT)), &$0) }
+    let (planned, arena) = Arena.carve(
+      { Activations(config, B: B, T: T, &$0) }, reusing: activationArena, roomier: roomier)
+    (activations, activationArena, scratch) = (planned, arena, nil)
+    return planned
   }
 
-  deinit { arena.deallocate() }
+  /// The backward's gradient buffers for the last forward's shape.
+  func prepareScratch(N: Int) -> BackwardScratch {
+    if let scratch { return scratch }
+    let config = self.config
+    let (planned, arena) = Arena.carve({ BackwardScratch(config, N: N, &$0) }, reusing: scratchArena)
+    (scratch, scratchArena) = (planned, arena)
+    return planned
+  }
 }

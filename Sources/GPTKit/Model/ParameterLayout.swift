@@ -20,27 +20,30 @@ public struct ParameterLayout: Sendable {
   public private(set) var count = 0
   private var index: [String: Int] = [:]
 
+  /// GPT-2's parameters for `config`, in checkpoint order, by the names of `GPTNames`.
   public init(_ config: GPTConfig) {
     let (V, T, C) = (config.vocabularySize, config.contextLength, config.channels)
-    add("transformer.wte.weight", [V, C])
-    if config.positions == .learned { add("transformer.wpe.weight", [T, C]) }
+    add(GPTNames.wte, [V, C])
+    if config.positions == .learned { add(GPTNames.wpe, [T, C]) }
     for l in 0..<config.layerCount {
-      let h = "transformer.h.\(l)."
-      add(h + "ln_1.weight", [C])
-      add(h + "ln_1.bias", [C])
-      add(h + "attn.c_attn.weight", [C, 3 * C])
-      add(h + "attn.c_attn.bias", [3 * C])
-      add(h + "attn.c_proj.weight", [C, C])
-      add(h + "attn.c_proj.bias", [C])
-      add(h + "ln_2.weight", [C])
-      add(h + "ln_2.bias", [C])
-      add(h + "mlp.c_fc.weight", [C, 4 * C])
-      add(h + "mlp.c_fc.bias", [4 * C])
-      add(h + "mlp.c_proj.weight", [4 * C, C])
-      add(h + "mlp.c_proj.bias", [C])
+      let name = GPTNames.block(l)
+      addLayerNorm(name.ln1, C)
+      addLinear(name.attnQKV, C, 3 * C)
+      addLinear(name.attnProj, C, C)
+      addLayerNorm(name.ln2, C)
+      addLinear(name.fc, C, 4 * C)
+      addLinear(name.fcProj, 4 * C, C)
     }
-    add("transformer.ln_f.weight", [C])
-    add("transformer.ln_f.bias", [C])
+    addLayerNorm(GPTNames.lnF, C)
+  }
+
+  /// A layout of the given `(name, shape)` tensors, one after another: for parameters that
+  /// are not a GPT's own, such as chapter 09's adapters.
+  public init(_ tensors: [(name: String, shape: [Int])]) {
+    for (name, shape) in tensors {
+      precondition(index[name] == nil, "two parameters named \(name)")
+      add(name, shape)
+    }
   }
 
   private mutating func add(_ name: String, _ shape: [Int]) {
@@ -48,6 +51,19 @@ public struct ParameterLayout: Sendable {
     entries.append(Entry(name: name, shape: shape, offset: count))
     count += shape.reduce(1, *)
   }
+
+  private mutating func addLinear(_ name: String, _ inFeatures: Int, _ outFeatures: Int) {
+    add(name + ".weight", [inFeatures, outFeatures])
+    add(name + ".bias", [outFeatures])
+  }
+
+  private mutating func addLayerNorm(_ name: String, _ C: Int) {
+    add(name + ".weight", [C])
+    add(name + ".bias", [C])
+  }
+
+  /// Whether the layout has a parameter of that name.
+  public func contains(_ name: String) -> Bool { index[name] != nil }
 
   public func entry(_ name: String) -> Entry {
     guard let i = index[name] else { preconditionFailure("no parameter named \(name)") }

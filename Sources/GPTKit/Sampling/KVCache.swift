@@ -15,13 +15,14 @@ public final class KVCache {
   /// The block matrices as panels, if the cache reads those instead of the model's own.
   public let weights: GenerationWeights?
   /// Per layer: its parameters, and its four linear layers reading the model or the panels.
-  let blocks: [(w: GPT.Block, m: (qkv: RowLinear, proj: RowLinear, fc: RowLinear, fcProj: RowLinear))]
+  let blocks: [(w: BlockWeights, m: (qkv: RowLinear, proj: RowLinear, fc: RowLinear, fcProj: RowLinear))]
   /// Positions filled so far.
   public private(set) var count = 0
   let keysT: [UnsafeMutablePointer<Float>]  // per layer (C, T): head h's keys are rows h*HS..<(h+1)*HS
   let values: [UnsafeMutablePointer<Float>]  // per layer (NH, T, HS): head h's values, a row per position
   let qkv: UnsafeMutablePointer<Float>  // (3C): the newest token's query, key and value
-  let x, ln, atty, hidden, hiddenGelu, branch, lnMean, lnRstd: UnsafeMutablePointer<Float>
+  let x, ln, atty, hidden, hiddenGelu, branch: UnsafeMutablePointer<Float>
+  let lnStats: UnsafeMutablePointer<Float>  // (2): a LayerNorm's mean and 1/std
   let att: UnsafeMutablePointer<Float>  // (NH, T): each head's scores, so heads can run side by side
   public let logits: UnsafeMutablePointer<Float>  // (V) after `append`
   private let arena: UnsafeMutablePointer<Float>
@@ -34,21 +35,20 @@ public final class KVCache {
     precondition(
       weights.map { $0.blocks.count == model.config.layerCount } ?? true,
       "these generation weights were made from a model with another number of layers")
-    blocks = (0..<model.config.layerCount).map { l in
-      let w = GPT.Block(model.parameters, l)
-      let m = w.matrices(C: model.config.channels).enumerated().map { i, matrix in
+    blocks = model.weights.blocks.enumerated().map { l, w in
+      let m = w.linears.enumerated().map { i, linear in
         let panels = weights?.blocks[l][i]
         precondition(
-          panels.map { ($0.rows, $0.columns) == (matrix.rows, matrix.columns) } ?? true,
+          panels.map { ($0.rows, $0.columns) == (linear.inFeatures, linear.outFeatures) } ?? true,
           "these generation weights were made from a model of another width")
-        return RowLinear(weight: matrix.weight, panels: panels, C: matrix.rows, OC: matrix.columns)
+        return RowLinear(weights: linear, panels: panels)
       }
       return (w, (m[0], m[1], m[2], m[3]))
     }
     let c = model.config
     let (T, C, V, L) = (c.contextLength, c.channels, c.vocabularySize, c.layerCount)
     let sizes =
-      [C, C, C, 4 * C, 4 * C, C, 1, 1, c.headCount * T, V, 3 * C] + Array(repeating: C * T, count: 2 * L)
+      [C, C, C, 4 * C, 4 * C, C, 2, c.headCount * T, V, 3 * C] + Array(repeating: C * T, count: 2 * L)
     arena = .allocateAligned(capacity: sizes.reduce(0, +))
     var used = 0
     var pieces: [UnsafeMutablePointer<Float>] = []
@@ -57,9 +57,9 @@ public final class KVCache {
       used += s
     }
     (x, ln, atty, hidden, hiddenGelu, branch) = (pieces[0], pieces[1], pieces[2], pieces[3], pieces[4], pieces[5])
-    (lnMean, lnRstd, att, logits, qkv) = (pieces[6], pieces[7], pieces[8], pieces[9], pieces[10])
-    keysT = Array(pieces[11..<(11 + L)])
-    values = Array(pieces[(11 + L)...])
+    (lnStats, att, logits, qkv) = (pieces[6], pieces[7], pieces[8], pieces[9])
+    keysT = Array(pieces[10..<(10 + L)])
+    values = Array(pieces[(10 + L)...])
   }
 
   deinit { arena.deallocate() }
@@ -74,20 +74,14 @@ public final class KVCache {
     let c = model.config
     let (T, C, NH, V) = (c.contextLength, c.channels, c.headCount, c.vocabularySize)
     precondition(count < T, "the cache holds \(T) positions: reset it (and re-feed a window) to go on")
-    let p = model.parameters
     let position = count
-    let tokenRow = p["transformer.wte.weight"] + Int(token) * C
-    if let table = model.fixedPositions {  // x = wte[token] + positions[p]
-      table.withPointer { positions in for i in 0..<C { x[i] = tokenRow[i] + positions[position * C + i] } }
-    } else {
-      let positions = p["transformer.wpe.weight"] + position * C
-      for i in 0..<C { x[i] = tokenRow[i] + positions[i] }
-    }
+    let (tokenRow, positionRow) = (model.weights.wte + Int(token) * C, model.positions + position * C)
+    for i in 0..<C { x[i] = tokenRow[i] + positionRow[i] }  // x = wte[token] + positions[p]
     let HS = C / NH
     for l in 0..<c.layerCount {
       let (w, m) = blocks[l]  // m: the linear layers, reading the model or the panels
-      LayerNorm.forward(out: ln, mean: lnMean, rstd: lnRstd, inp: x, weight: w.ln1w, bias: w.ln1b, rows: 1, C: C)
-      m.qkv(out: qkv, inp: ln, bias: w.qkvb)
+      LayerNorm.forward(out: ln, stats: lnStats, inp: x, w.ln1, rows: 1)
+      m.qkv(out: qkv, inp: ln)
       for i in 0..<C { keysT[l][i * T + position] = qkv[C + i] }  // the new key, as a column
       for h in 0..<NH { (values[l] + (h * T + position) * HS).update(from: qkv + 2 * C + h * HS, count: HS) }
       Parallel.forEachChunk(NH) { _, heads in  // heads are independent: split them across threads
@@ -97,21 +91,19 @@ public final class KVCache {
             values: values[l] + h * T * HS, keys: position + 1, HS: HS)
         }
       }
-      m.proj(out: branch, inp: atty, bias: w.projb)
+      m.proj(out: branch, inp: atty)
       Elementwise.add(out: x, x, branch, count: C)  // x + attention
-      LayerNorm.forward(out: ln, mean: lnMean, rstd: lnRstd, inp: x, weight: w.ln2w, bias: w.ln2b, rows: 1, C: C)
-      m.fc(out: hidden, inp: ln, bias: w.fcb)
+      LayerNorm.forward(out: ln, stats: lnStats, inp: x, w.ln2, rows: 1)
+      m.fc(out: hidden, inp: ln)
       GELU.forward(out: hiddenGelu, inp: hidden, count: 4 * C)
-      m.fcProj(out: branch, inp: hiddenGelu, bias: w.fcProjb)
+      m.fcProj(out: branch, inp: hiddenGelu)
       Elementwise.add(out: x, x, branch, count: C)  // x + MLP
     }
-    LayerNorm.forward(
-      out: ln, mean: lnMean, rstd: lnRstd, inp: x, weight: p["transformer.ln_f.weight"],
-      bias: p["transformer.ln_f.bias"], rows: 1, C: C)
+    LayerNorm.forward(out: ln, stats: lnStats, inp: x, model.weights.lnF, rows: 1)
     if let head = weights?.head {  // logits = ln · wteᵀ, from the panels or the model
       head.multiply(ln, into: logits, bias: nil)
     } else {
-      Matmul.gemm(M: 1, N: V, K: C, a: ln, b: p["transformer.wte.weight"], transposeB: true, c: logits)
+      Matmul.gemm(M: 1, N: V, K: C, a: ln, b: model.weights.wte, transposeB: true, c: logits)
     }
     count += 1
   }
@@ -120,15 +112,14 @@ public final class KVCache {
   /// One linear layer applied to one row: `out = inp · weight + bias`, with the weight read
   /// from the model, or from its panels when the cache has them.
   struct RowLinear {
-    let weight: UnsafePointer<Float>
+    let weights: LinearWeights
     let panels: WeightPanels?
-    let C, OC: Int
 
-    func callAsFunction(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, bias: UnsafePointer<Float>) {
+    func callAsFunction(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>) {
       if let panels {
-        panels.multiply(inp, into: out, bias: bias)
+        panels.multiply(inp, into: out, bias: weights.bias)
       } else {
-        Linear.forward(out: out, inp: inp, weight: weight, bias: bias, N: 1, C: C, OC: OC)
+        Linear.forward(out: out, inp: inp, weights, rows: 1)
       }
     }
   }

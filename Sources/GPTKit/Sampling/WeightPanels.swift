@@ -157,7 +157,7 @@ public final class WeightPanels: @unchecked Sendable {
 /// snapshot: training the model further does not change it.
 public final class GenerationWeights: @unchecked Sendable {
   public let precision: WeightPrecision
-  /// Per block, the panels of `GPT.Block.matrices`: qkv, proj, fc, fcProj.
+  /// Per block, the panels of `BlockWeights.linears`: qkv, proj, fc, fcProj.
   let blocks: [[WeightPanels]]
   /// The output layer, the token embedding transposed `(C, V)`, in floats whatever the
   /// precision (the embedding is never rounded). In the model it is stored `(V, C)`, so a
@@ -168,11 +168,9 @@ public final class GenerationWeights: @unchecked Sendable {
 
   public init(_ model: GPT, precision: WeightPrecision) {
     self.precision = precision
-    let matrices = (0..<model.config.layerCount).map {
-      GPT.Block(model.parameters, $0).matrices(C: model.config.channels)
-    }
+    let matrices = model.weights.blocks.map(\.linears)
     let total = matrices.joined().reduce(0) {
-      $0 + WeightPanels.bytes(rows: $1.rows, columns: $1.columns, precision: precision)
+      $0 + WeightPanels.bytes(rows: $1.inFeatures, columns: $1.outFeatures, precision: precision)
     }
     // One run of memory in large pages: one token reads all of it, and with 4 KiB pages that
     // is thousands of address translations per token, more than the TLB holds.
@@ -180,13 +178,14 @@ public final class GenerationWeights: @unchecked Sendable {
     var used = 0
     blocks = matrices.map { block in
       block.map { m in
-        defer { used += WeightPanels.bytes(rows: m.rows, columns: m.columns, precision: precision) }
-        return WeightPanels(m.weight, rows: m.rows, columns: m.columns, precision: precision, storage: arena + used)
+        let (rows, columns) = (m.inFeatures, m.outFeatures)
+        defer { used += WeightPanels.bytes(rows: rows, columns: columns, precision: precision) }
+        return WeightPanels(m.weight, rows: rows, columns: columns, precision: precision, storage: arena + used)
       }
     }
     self.arena = arena
     let (V, C) = (model.config.vocabularySize, model.config.channels)
-    let wte = model.parameters["transformer.wte.weight"]
+    let wte = model.weights.wte
     let transposed = UnsafeMutablePointer<Float>.allocate(capacity: V * C)
     defer { transposed.deallocate() }
     for v in 0..<V {
@@ -208,10 +207,8 @@ extension GPT {
     let copy = GPT(config)
     copy.rng = rng
     copy.parameters.base.update(from: parameters.base, count: parameterCount)
-    for l in 0..<config.layerCount {
-      for m in GPT.Block(copy.parameters, l).matrices(C: config.channels) {
-        for i in 0..<(m.rows * m.columns) { m.weight[i] = BFloat16(m.weight[i]).float }
-      }
+    for m in copy.weights.blocks.flatMap(\.linears) {
+      for i in 0..<(m.inFeatures * m.outFeatures) { m.weight[i] = BFloat16(m.weight[i]).float }
     }
     return copy
   }

@@ -38,37 +38,77 @@ public struct NonFiniteLoss: Error, CustomStringConvertible {
   }
 }
 
+/// Where training batches come from: chapter 02's `DataLoader`, or chapter 09's padded
+/// conversations whose prompts have masked targets. `state` is everything that decides the
+/// next batches, so a checkpoint can save it and resume exactly.
+public protocol BatchSource {
+  mutating func nextBatch() -> Batch
+  var state: DataLoader.State { get set }
+}
+
+extension DataLoader: BatchSource {}
+
+/// The parameters an optimizer updates and clips, with the gradients the backward pass adds
+/// into: a whole model's by default, only its adapters' in chapter 09.
+public struct TrainableParameters {
+  public let weights: ParameterBuffer
+  public let gradients: ParameterBuffer
+
+  public init(weights: ParameterBuffer, gradients: ParameterBuffer) {
+    precondition(weights.layout.count == gradients.layout.count, "weights and gradients must share a layout")
+    (self.weights, self.gradients) = (weights, gradients)
+  }
+}
+
+extension GPT {
+  /// Every parameter of the model.
+  public var allParameters: TrainableParameters { TrainableParameters(weights: parameters, gradients: gradients) }
+}
+
 /// Trains a GPT on a token stream: AdamW, warmup + cosine schedule, gradient clipping and
 /// accumulation, and periodic losses on fixed train and validation batches.
 public final class Trainer {
   public let model: GPT
+  public let trainable: TrainableParameters
   public let optimizer: AdamW
   public let options: TrainingOptions
   public let schedule: LearningRateSchedule
-  public var loader: DataLoader
+  public var batches: any BatchSource
   public private(set) var step = 0
   public var history: [TrainingRecord] = []
   public var bestValidationLoss = Float.infinity
   let trainProbe: [Batch]
   let validationProbe: [Batch]
 
-  public init(model: GPT, train: [Int32], validation: [Int32], options: TrainingOptions) {
-    let T = model.config.contextLength
+  /// Trains `trainable` (by default every parameter of `model`) on `batches`, and measures
+  /// progress on the fixed probe batches.
+  public init(
+    model: GPT, batches: some BatchSource, trainProbe: [Batch], validationProbe: [Batch], options: TrainingOptions,
+    trainable: TrainableParameters? = nil
+  ) {
     self.model = model
+    self.trainable = trainable ?? model.allParameters
     self.options = options
-    optimizer = AdamW(model.layout, weightDecay: options.weightDecay)
+    self.batches = batches
+    (self.trainProbe, self.validationProbe) = (trainProbe, validationProbe)
+    optimizer = AdamW(self.trainable.weights.layout, weightDecay: options.weightDecay)
     schedule = LearningRateSchedule(
       maxLR: options.learningRate, minLR: options.minLearningRate, warmupSteps: options.warmupSteps,
       totalSteps: options.steps)
-    loader = DataLoader(
-      TokenWindows(train, contextLength: T, stride: T), batchSize: options.batchSize, seed: options.seed)
+  }
+
+  /// Trains every parameter of `model` on shuffled windows of `train` (chapter 06).
+  public convenience init(model: GPT, train: [Int32], validation: [Int32], options: TrainingOptions) {
+    let T = model.config.contextLength
+    let windows = { (tokens: [Int32]) in TokenWindows(tokens, contextLength: T, stride: T) }
     // The same batches at every evaluation, so the curves compare like with like.
-    var probe = DataLoader(
-      TokenWindows(validation, contextLength: T, stride: T), batchSize: options.batchSize, shuffle: false)
-    validationProbe = (0..<min(options.evalBatches, probe.batchesPerEpoch)).map { _ in probe.nextBatch() }
-    var trainSample = DataLoader(
-      TokenWindows(train, contextLength: T, stride: T), batchSize: options.batchSize, seed: options.seed ^ 0xABCD)
-    trainProbe = (0..<options.evalBatches).map { _ in trainSample.nextBatch() }
+    var probe = DataLoader(windows(validation), batchSize: options.batchSize, shuffle: false)
+    let validationProbe = (0..<min(options.evalBatches, probe.batchesPerEpoch)).map { _ in probe.nextBatch() }
+    var trainSample = DataLoader(windows(train), batchSize: options.batchSize, seed: options.seed ^ 0xABCD)
+    let trainProbe = (0..<options.evalBatches).map { _ in trainSample.nextBatch() }
+    self.init(
+      model: model, batches: DataLoader(windows(train), batchSize: options.batchSize, seed: options.seed),
+      trainProbe: trainProbe, validationProbe: validationProbe, options: options)
   }
 
   /// Tokens the model has trained on so far.
@@ -79,33 +119,37 @@ public final class Trainer {
   /// and the learning rate used.
   @discardableResult
   public func trainStep() throws -> (loss: Float, gradientNorm: Float, learningRate: Float) {
-    model.zeroGradients()
+    trainable.gradients.zero()
+    let micro = (0..<options.accumulation).map { _ in batches.nextBatch() }
+    let counted = micro.reduce(0) { $0 + $1.targetCount }
     var loss: Float = 0
-    for _ in 0..<options.accumulation {  // gradients add up across micro-batches
-      let batch = loader.nextBatch()
-      loss += model.forward(inputs: batch.x, targets: batch.y, B: batch.B, T: batch.T, training: true)!
-      model.backward()
+    for batch in micro {  // gradients add up across micro-batches, each weighted by its share of targets
+      let share = counted == 0 ? 0 : Float(batch.targetCount) / Float(counted)
+      loss += share * model.forward(inputs: batch.x, targets: batch.y, B: batch.B, T: batch.T, training: true)!
+      model.backward(lossWeight: share)
     }
-    loss /= Float(options.accumulation)
     guard loss.isFinite else { throw NonFiniteLoss(step: step, loss: loss) }
-    if options.accumulation > 1 {  // each micro-batch's gradient is of its mean: average them
-      Elementwise.scale(model.gradients.base, by: 1 / Float(options.accumulation), count: model.parameterCount)
-    }
-    let norm = clipGradients(model.gradients, maxNorm: options.gradientClip)
+    let norm = clipGradients(trainable.gradients, maxNorm: options.gradientClip)
     let lr = schedule.rate(at: step)
-    optimizer.update(model.parameters, gradients: model.gradients, lr: lr)
+    optimizer.update(trainable.weights, gradients: trainable.gradients, lr: lr)
     step += 1
     return (loss, norm, lr)
   }
   // ANCHOR_END: train-step
 
-  /// Mean loss over the fixed train and validation probe batches (no dropout, no update).
+  /// Mean loss over the fixed train and validation probe batches (no dropout, no update):
+  /// the mean over all their counted targets.
   public func evaluate() -> (train: Float, validation: Float) {
-    func mean(_ batches: [Batch]) -> Float {
-      batches.map { model.forward(inputs: $0.x, targets: $0.y, B: $0.B, T: $0.T)! }.reduce(0, +)
-        / Float(max(1, batches.count))
+    (meanLoss(trainProbe), meanLoss(validationProbe))
+  }
+
+  /// The mean loss of `model` over every counted target of `batches`.
+  public func meanLoss(_ batches: [Batch]) -> Float {
+    let counted = batches.reduce(0) { $0 + $1.targetCount }
+    return batches.reduce(0) { total, b in
+      let share = counted == 0 ? 0 : Float(b.targetCount) / Float(counted)
+      return total + share * model.forward(inputs: b.x, targets: b.y, B: b.B, T: b.T)!
     }
-    return (mean(trainProbe), mean(validationProbe))
   }
 
   /// Evaluates and appends to `history`; returns the record and whether validation improved.
@@ -122,14 +166,14 @@ public final class Trainer {
   /// The state a checkpoint needs besides weights and moments.
   public func checkpointState(corpusFingerprint: String) -> Checkpoint.State {
     Checkpoint.State(
-      step: step, optimizerStep: optimizer.step, dropoutRNG: model.rng, loader: loader.state, schedule: schedule,
+      step: step, optimizerStep: optimizer.step, dropoutRNG: model.rng, loader: batches.state, schedule: schedule,
       bestValidationLoss: bestValidationLoss, history: history, options: options, corpusFingerprint: corpusFingerprint)
   }
 
   /// Continues from a checkpoint (weights and moments are restored into `model`/`optimizer`).
   public func resume(from folder: String) throws -> Checkpoint.State {
     let state = try Checkpoint.restore(folder, model: model, optimizer: optimizer)
-    loader.state = state.loader
+    batches.state = state.loader
     (step, history, bestValidationLoss) = (state.step, state.history, state.bestValidationLoss)
     return state
   }
