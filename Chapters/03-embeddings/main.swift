@@ -31,17 +31,7 @@ let chars = CharTokenizer(corpus: corpus)
 let V = chars.vocabularySize
 let wte = Tensor.randn([V, C], std: 0.02, rng: &rng)
 let sample = try! chars.encode(String(corpus.prefix(8))).map(Int32.init)
-var looked = Tensor(shape: [1, sample.count, C])
-let zeroPositions = Tensor(shape: [sample.count, C])
-looked.withMutablePointer { o in
-  sample.withUnsafeBufferPointer { t in
-    wte.withPointer { w in
-      zeroPositions.withPointer {
-        Embedding.forward(out: o, tokens: t.baseAddress!, wte: w, positions: $0, B: 1, T: sample.count, C: C)
-      }
-    }
-  }
-}
+let looked = Embedding.forward(wte, tokens: sample, B: 1, T: sample.count)  // (1, T, C): wte[sample]
 var onehot = Tensor(shape: [sample.count, V])
 for (t, id) in sample.enumerated() { onehot[t, Int(id)] = 1 }
 report.info("wte is (V, C) = (\(V), \(C)); \"\(corpus.prefix(8))\" is ids \(sample)")
@@ -53,43 +43,13 @@ report.check(
 report.section("2. the backward of a lookup is a scatter-add")
 let repeated: [Int32] = [5, 9, 5, 5]  // id 5 three times
 let dOut = Tensor.randn([1, 4, C], rng: &rng)
-var dWte = Tensor(shape: [V, C])
-dWte.withMutablePointer { d in
-  dOut.withPointer { g in
-    repeated.withUnsafeBufferPointer {
-      Embedding.backward(dWte: d, dPositions: nil, dOut: g, tokens: $0.baseAddress!, B: 1, T: 4, C: C)
-    }
-  }
-}
+let dWte = Embedding.backward(dOut, tokens: repeated, vocabularySize: V).dWte  // (V, C), scattered
 let expected = (0..<C).map { dOut[0, 0, $0] + dOut[0, 2, $0] + dOut[0, 3, $0] }
 report.check(
   "id 5, looked up 3 times, collects the sum of its 3 gradients",
   (0..<C).allSatisfy { abs(dWte[5, $0] - expected[$0]) < 1e-6 })
-let check = GradientCheck.check(
-  wte,
-  forward: { table in
-    var out = Tensor(shape: [1, 4, C])
-    out.withMutablePointer { o in
-      repeated.withUnsafeBufferPointer { t in
-        table.withPointer { w in
-          Tensor(shape: [4, C]).withPointer {
-            Embedding.forward(out: o, tokens: t.baseAddress!, wte: w, positions: $0, B: 1, T: 4, C: C)
-          }
-        }
-      }
-    }
-    return out
-  }
-) { dOut in
-  var d = Tensor(shape: [V, C])
-  d.withMutablePointer { dp in
-    dOut.withPointer { g in
-      repeated.withUnsafeBufferPointer {
-        Embedding.backward(dWte: dp, dPositions: nil, dOut: g, tokens: $0.baseAddress!, B: 1, T: 4, C: C)
-      }
-    }
-  }
-  return d
+let check = GradientCheck.check(wte, forward: { Embedding.forward($0, tokens: repeated, B: 1, T: 4) }) { dOut in
+  Embedding.backward(dOut, tokens: repeated, vocabularySize: V).dWte
 }
 report.check(
   "embedding backward passes the gradient check: rel err \(check.relativeError.formatted(significant: 1))",
@@ -139,49 +99,15 @@ var bias = Tensor(shape: [V])
 let N = batchSize * 64
 var losses: [Float] = []
 for _ in 0..<steps {
-  let batch = loader.nextBatch()
-  var x = Tensor(shape: [N, C])
-  var logits = Tensor(shape: [N, V])
-  x.withMutablePointer { xp in
-    batch.x.withUnsafeBufferPointer { t in
-      embedding.withPointer { e in
-        Tensor(shape: [N, C]).withPointer {
-          Embedding.forward(out: xp, tokens: t.baseAddress!, wte: e, positions: $0, B: N, T: 1, C: C)
-        }
-      }
-    }
-  }
-  logits.withMutablePointer { l in
-    x.withPointer { xp in
-      W.withPointer { w in bias.withPointer { Linear.forward(out: l, inp: xp, weight: w, bias: $0, N: N, C: C, OC: V) }
-      }
-    }
-  }
+  let batch = loader.nextBatch()  // N characters, each predicting the next
+  let x = Embedding.forward(embedding, tokens: batch.x, B: N, T: 1)  // (N, 1, C): wte[x]
+  let logits = Linear.forward(x, weight: W, bias: bias)  // (N, 1, C) x (C, V) + b -> (N, 1, V)
   let (loss, probs, counted) = CrossEntropy.forward(logits, targets: batch.y)
   losses.append(loss)
-  var dLogits = Tensor(shape: [N, V])
+  var dLogits = Tensor(shape: logits.shape)
   CrossEntropy.backward(probs: probs, targets: batch.y, counted: counted, into: &dLogits)
-  var (dX, dW, dB, dE) = (Tensor(shape: [N, C]), Tensor(shape: [C, V]), Tensor(shape: [V]), Tensor(shape: [V, C]))
-  dX.withMutablePointer { dx in
-    dW.withMutablePointer { dw in
-      dB.withMutablePointer { db in
-        dLogits.withPointer { dl in
-          x.withPointer { xp in
-            W.withPointer {
-              Linear.backward(dInp: dx, dWeight: dw, dBias: db, dOut: dl, inp: xp, weight: $0, N: N, C: C, OC: V)
-            }
-          }
-        }
-      }
-    }
-  }
-  dE.withMutablePointer { de in
-    dX.withPointer { g in
-      batch.x.withUnsafeBufferPointer {
-        Embedding.backward(dWte: de, dPositions: nil, dOut: g, tokens: $0.baseAddress!, B: N, T: 1, C: C)
-      }
-    }
-  }
+  let (dX, dW, dB) = Linear.backward(dLogits, input: x, weight: W)  // through logits = x · W + b
+  let dE = Embedding.backward(dX, tokens: batch.x, vocabularySize: V).dWte  // through x = wte[x]
   let lr: Float = 2.0  // plain SGD; chapter 06 brings AdamW
   embedding = embedding + (-lr * Float(V) / 8) * dE  // rare rows get tiny gradients: a larger step for the table
   W = W + (-lr) * dW

@@ -92,23 +92,13 @@ func stepByStep(_ qkv: Tensor, NH: Int, T: Int, C: Int) -> Tensor {
   }
   return out
 }
-func fused(_ qkv: Tensor, NH: Int, T: Int, C: Int) -> (out: Tensor, att: Tensor) {
-  var out = Tensor(shape: [1, T, C])
-  var att = Tensor(shape: [1, NH, T, T])
-  out.withMutablePointer { o in
-    att.withMutablePointer { a in
-      qkv.withPointer { Attention.forward(out: o, att: a, qkv: $0, B: 1, T: T, C: C, NH: NH) }
-    }
-  }
-  return (out, att)
-}
 let Wqkv = Tensor.randn([C, 3 * C], std: 0.125, rng: &rng)
 let qkv = matmul(x, Wqkv)  // (T, C) x (C, 3C) -> (T, 3C)
 var shapes: [String] = []
 var worstDiff: Float = 0
 for NH in [1, 2, 4, 8] {
   let staged = stepByStep(qkv, NH: NH, T: T, C: C)
-  let (out, _) = fused(qkv.reshaped([1, T, 3 * C]), NH: NH, T: T, C: C)
+  let (out, _) = Attention.forward(qkv.reshaped([1, T, 3 * C]), heads: NH)  // (1, T, 3C) -> (1, T, C)
   shapes.append("\(NH) heads of \(C / NH) -> \(out.shape)")
   worstDiff = max(worstDiff, out.reshaped([T, C]).maxAbsDifference(staged))
 }
@@ -123,33 +113,14 @@ report.section("6. causality, and the backward pass")
 let t0 = T / 2
 var changed = qkv
 for c in 0..<(3 * C) { changed[t0 + 1, c] += 1 }  // change token t0 + 1 only
-let (before, _) = fused(qkv.reshaped([1, T, 3 * C]), NH: 4, T: T, C: C)
-let (after, _) = fused(changed.reshaped([1, T, 3 * C]), NH: 4, T: T, C: C)
+let (before, _) = Attention.forward(qkv.reshaped([1, T, 3 * C]), heads: 4)
+let (after, _) = Attention.forward(changed.reshaped([1, T, 3 * C]), heads: 4)
 report.check(
   "changing token \(t0 + 1) leaves outputs 0...\(t0) bit-identical and changes the rest",
   Array(before.storage[..<((t0 + 1) * C)]) == Array(after.storage[..<((t0 + 1) * C)]) && before != after)
 let small = Tensor.randn([2, 7, 3 * 16], rng: &rng)
-let gradient = GradientCheck.check(small, maxElements: 96, forward: { fusedBatch($0).out }) { dOut in
-  var d = Tensor(shape: small.shape)
-  let att = fusedBatch(small).att
-  d.withMutablePointer { dp in
-    dOut.withPointer { g in
-      small.withPointer { s in
-        att.withPointer { Attention.backward(dqkv: dp, dOut: g, qkv: s, att: $0, B: 2, T: 7, C: 16, NH: 4) }
-      }
-    }
-  }
-  return d
-}
-func fusedBatch(_ qkv: Tensor) -> (out: Tensor, att: Tensor) {
-  var out = Tensor(shape: [2, 7, 16])
-  var att = Tensor(shape: [2, 4, 7, 7])
-  out.withMutablePointer { o in
-    att.withMutablePointer { a in
-      qkv.withPointer { Attention.forward(out: o, att: a, qkv: $0, B: 2, T: 7, C: 16, NH: 4) }
-    }
-  }
-  return (out, att)
+let gradient = GradientCheck.check(small, maxElements: 96, forward: { Attention.forward($0, heads: 4).out }) { dOut in
+  Attention.backward(dOut, qkv: small, att: Attention.forward(small, heads: 4).att, heads: 4)  // (2, 7, 3*16)
 }
 report.check(
   "attention backward passes the gradient check: rel err \(gradient.relativeError.formatted(significant: 1))",

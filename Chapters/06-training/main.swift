@@ -153,7 +153,7 @@ do {
   }
 } catch let error as NonFiniteLoss {
   progress.finish()
-  fail(error.description + " (\(out)/latest)")
+  fail("\(error.description): lower --lr; the last saved checkpoint is intact (\(out)/latest)")
 } catch { fail("\(error)") }
 progress.finish()
 let elapsed = monotonicSeconds() - started

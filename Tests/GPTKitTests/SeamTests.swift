@@ -188,4 +188,27 @@ struct SeamTests {
       #expect(worst / max(scale, 1e-3) < 0.05, "adapter \(adapter.inFeatures)x\(adapter.outFeatures)")
     }
   }
+
+  /// The tensor forms chapters 03 and 04 use give the pointer kernels' results.
+  @Test func tensorFormsMatchTheirReferences() {
+    var rng = SplitMix64(seed: 13)
+    let qkv = Tensor.randn([2, 5, 24], rng: &rng)
+    let (out, att) = Attention.forward(qkv, heads: 2)
+    #expect(out.maxAbsDifference(referenceAttention(qkv, B: 2, T: 5, C: 8, NH: 2)) < 1e-5 && att.shape == [2, 2, 5, 5])
+    let dqkv = Attention.backward(Tensor(shape: [2, 5, 8], repeating: 1), qkv: qkv, att: att, heads: 2)
+    #expect(dqkv.shape == qkv.shape && dqkv.storage.contains { $0 != 0 })
+
+    let (x, w, b) = (Tensor.randn([3, 4], rng: &rng), Tensor.randn([4, 2], rng: &rng), Tensor.randn([2], rng: &rng))
+    let y = Linear.forward(x, weight: w, bias: b)
+    #expect((0..<3).allSatisfy { n in (0..<2).allSatisfy { abs(y[n, $0] - matmul(x, w)[n, $0] - b[$0]) < 1e-5 } })
+    let (dX, dW, dB) = Linear.backward(Tensor(shape: [3, 2], repeating: 1), input: x, weight: w)
+    #expect(dB == Tensor(shape: [2], repeating: 3) && dW.shape == [4, 2] && dX.shape == [3, 4])
+
+    let wte = Tensor.randn([5, 3], rng: &rng)
+    let looked = Embedding.forward(wte, tokens: [4, 0, 4], B: 1, T: 3, positions: Tensor(shape: [3, 3], repeating: 1))
+    #expect(looked[0, 2, 1] == wte[4, 1] + 1)
+    let (dWte, dPositions) = Embedding.backward(
+      Tensor(shape: [1, 3, 3], repeating: 1), tokens: [4, 0, 4], vocabularySize: 5)
+    #expect(dWte[4, 0] == 2 && dWte[0, 0] == 1 && dWte[1, 0] == 0 && dPositions == Tensor(shape: [3, 3], repeating: 1))
+  }
 }

@@ -116,10 +116,18 @@ enum GemmEngine {
     }
   }
 
+  /// The length of the blocks a sum over `K` terms is cut into: at most `KC`, and as even as
+  /// possible (K = 1000 gives 334 + 334 + 332). Each block's partial sum is added to the
+  /// total in turn, so every kernel that must give gemm's bits (the one-row products, the
+  /// panels of generation, and so the KV cache) cuts its sums here.
+  static func kBlockLength(_ K: Int) -> Int {
+    let kBlocks = (K + KC - 1) / KC
+    return (K + kBlocks - 1) / kBlocks
+  }
+
   /// One thread's share: the blocked loops around the micro-kernel.
   static func single(M: Int, N: Int, K: Int, _ o: GemmOperands, accumulate: Bool) {
-    let kBlocks = (K + KC - 1) / KC
-    let kcMax = (K + kBlocks - 1) / kBlocks  // even blocks: K = 1000 gives 334 + 334 + 332
+    let kcMax = kBlockLength(K)
     let ncMax = min(NC, (N + NR - 1) / NR * NR)
     let buffer = PackingBuffers.shared.take()
     defer { PackingBuffers.shared.giveBack(buffer) }

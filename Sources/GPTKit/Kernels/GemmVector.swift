@@ -14,8 +14,7 @@ extension GemmEngine {
       vectorTimesTransposed(N: N, K: K, o, accumulate: accumulate, threads: threads)
       return
     }
-    let kBlocks = (K + KC - 1) / KC
-    let kc = (K + kBlocks - 1) / kBlocks
+    let kc = kBlockLength(K)
     let pieces = N * K < 1 << 17 ? 1 : threads  // small products: a second thread costs more than it saves
     Parallel.forEachChunk((N + 15) / 16, chunks: pieces) { _, blocks in
       let (j0, j1) = (blocks.lowerBound * 16, min(N, blocks.upperBound * 16))
@@ -92,8 +91,7 @@ extension GemmEngine {
   /// The `A·Bᵀ` form (`B` stored `(N, K)`: attention scores, the tied output layer): sixteen
   /// rows of `B` at a time, each read along its contiguous `k`, sixteen sums side by side.
   static func vectorTimesTransposed(N: Int, K: Int, _ o: GemmOperands, accumulate: Bool, threads: Int) {
-    let kBlocks = (K + KC - 1) / KC
-    let kc = (K + kBlocks - 1) / kBlocks
+    let kc = kBlockLength(K)
     let pieces = N * K < 1 << 16 ? 1 : threads
     Parallel.forEachChunk((N + 15) / 16, chunks: pieces) { _, blocks in
       for block in blocks {

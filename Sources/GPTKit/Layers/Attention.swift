@@ -95,4 +95,22 @@ public enum Attention {
     }
   }
   // ANCHOR_END: attention-backward
+
+  /// The tensor form: `qkv` `(B, T, 3*C)` -> the output `(B, T, C)` and the probabilities
+  /// `(B, NH, T, T)` that `backward` needs.
+  public static func forward(_ qkv: Tensor, heads NH: Int) -> (out: Tensor, att: Tensor) {
+    let (B, T, C) = (qkv.shape[0], qkv.shape[1], qkv.shape[2] / 3)
+    precondition(qkv.rank == 3 && qkv.shape[2] == 3 * C && C % NH == 0, "Attention: qkv must be (B, T, 3*C)")
+    var (out, att) = (Tensor(shape: [B, T, C]), Tensor(shape: [B, NH, T, T]))
+    forward(out: &out.storage, att: &att.storage, qkv: qkv.storage, B: B, T: T, C: C, NH: NH)
+    return (out, att)
+  }
+
+  /// The tensor form of `backward`: the gradient `(B, T, 3*C)` of `forward(qkv, heads:)`.
+  public static func backward(_ dOut: Tensor, qkv: Tensor, att: Tensor, heads NH: Int) -> Tensor {
+    let (B, T, C) = (qkv.shape[0], qkv.shape[1], qkv.shape[2] / 3)
+    var dqkv = Tensor(shape: qkv.shape)
+    backward(dqkv: &dqkv.storage, dOut: dOut.storage, qkv: qkv.storage, att: att.storage, B: B, T: T, C: C, NH: NH)
+    return dqkv
+  }
 }

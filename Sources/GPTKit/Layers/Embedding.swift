@@ -67,4 +67,28 @@ public enum Embedding {
     return table
   }
   // ANCHOR_END: sinusoidal
+
+  /// The tensor form: `tokens` `(B, T)` looked up in `wte` `(V, C)`, plus `positions`
+  /// `(T, C)` when given: `(B, T, C)`.
+  public static func forward(_ wte: Tensor, tokens: [Int32], B: Int, T: Int, positions: Tensor? = nil) -> Tensor {
+    let C = wte.shape[1]
+    precondition(
+      tokens.count == B * T && (positions?.shape ?? [T, C]) == [T, C], "Embedding: tokens (B, T), positions (T, C)")
+    var out = Tensor(shape: [B, T, C])
+    let table = positions ?? Tensor(shape: [T, C])
+    forward(out: &out.storage, tokens: tokens, wte: wte.storage, positions: table.storage, B: B, T: T, C: C)
+    return out
+  }
+
+  /// The tensor form of `backward`: for `dOut` `(B, T, C)`, the gradients of the table
+  /// `(V, C)` and of the positions `(T, C)`.
+  public static func backward(_ dOut: Tensor, tokens: [Int32], vocabularySize V: Int) -> (
+    dWte: Tensor, dPositions: Tensor
+  ) {
+    let (B, T, C) = (dOut.shape[0], dOut.shape[1], dOut.shape[2])
+    var (dWte, dPositions) = (Tensor(shape: [V, C]), Tensor(shape: [T, C]))
+    backward(
+      dWte: &dWte.storage, dPositions: &dPositions.storage, dOut: dOut.storage, tokens: tokens, B: B, T: T, C: C)
+    return (dWte, dPositions)
+  }
 }

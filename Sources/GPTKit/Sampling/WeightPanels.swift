@@ -118,8 +118,7 @@ public final class WeightPanels: @unchecked Sendable {
   ) {
     typealias Vector = SIMD16<Float>
     let (K, N, W) = (rows, columns, Self.width)
-    let kBlocks = (K + GemmEngine.KC - 1) / GemmEngine.KC  // gemm's K blocks, for gemm's bits
-    let kc = (K + kBlocks - 1) / kBlocks
+    let kc = GemmEngine.kBlockLength(K)  // gemm's K blocks, for gemm's bits
     let pieces = N * K < 1 << 17 ? 1 : threads  // small products: a second thread costs more than it saves
     Parallel.forEachChunk(panels, chunks: pieces) { _, panelRange in
       for panel in panelRange {

@@ -153,10 +153,10 @@ public enum Checkpoint {
   public static func restore(_ folder: String, model: GPT, optimizer: AdamW) throws -> State {
     let saved = try config(folder)
     guard saved == model.config else {
+      let (was, now) = (describe(saved), describe(model.config))
       throw Error(
         description:
-          "the checkpoint in \(folder) is a \(describe(saved)) model but this run builds a \(describe(model.config)): pass the same model flags, or a new --out"
-      )
+          "the checkpoint in \(folder) is a \(was) model but this run builds a \(now): resume with the same shape")
     }
     let dir = readable(folder)!
     try fill(model.parameters, from: "\(dir)/model.safetensors", prefix: "")

@@ -34,7 +34,7 @@ public struct NonFiniteLoss: Error, CustomStringConvertible {
   public var step: Int
   public var loss: Float
   public var description: String {
-    "the loss became \(loss) at step \(step): the run diverged. Lower --lr (or raise the warmup); the last saved checkpoint is intact"
+    "the loss became \(loss) at step \(step): the run diverged (the learning rate is too high for this model)"
   }
 }
 
