@@ -6,7 +6,7 @@ public enum Role: String, Codable, Sendable, CaseIterable {
 }
 
 /// One turn of a conversation.
-public struct Message: Codable, Equatable, Sendable {
+public struct Message: Codable, Hashable, Sendable {
   public var role: Role
   public var content: String
 
@@ -16,7 +16,7 @@ public struct Message: Codable, Equatable, Sendable {
 }
 
 /// The turns of one conversation, in order (usually user, assistant, user, assistant...).
-public struct Conversation: Codable, Equatable, Sendable {
+public struct Conversation: Codable, Hashable, Sendable {
   public var messages: [Message]
 
   public init(_ messages: [Message]) {
