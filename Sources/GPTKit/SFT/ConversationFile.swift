@@ -32,7 +32,8 @@ public enum ConversationFileError: Error, CustomStringConvertible, Equatable {
       return "\(path) line \(line): the conversation has no messages: add a user and an assistant message"
     case .noAssistantTurn(let path, let line):
       return
-        "\(path) line \(line): no assistant message, so nothing to learn: add {\"role\": \"assistant\", \"content\": \"...\"}"
+        "\(path) line \(line): no assistant message, so nothing to learn: "
+        + #"add {"role": "assistant", "content": "..."}"#
     }
   }
 }
