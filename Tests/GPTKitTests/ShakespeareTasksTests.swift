@@ -78,6 +78,13 @@ struct ShakespeareTaskTests {
     #expect(shakespeareTasks.baselines["continue"] == nil)  // free text is not scored
   }
 
+  @Test func summaryHasOneLinePerFamily() {
+    let lines = shakespeareTasks.summary(format: byteChat)
+    #expect(lines.count == 6)
+    #expect(lines[0].hasPrefix("speaker: 1177 train, 126 held out | majority 16.7% (King Richard) | "))
+    #expect(lines[3].hasPrefix("continue: 2994 train, 200 held out | "))
+  }
+
   @Test func aLearnerCanAddAFamily() {
     struct FirstWord: TaskFamily {
       let name = "first word"

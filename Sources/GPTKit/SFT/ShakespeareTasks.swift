@@ -111,4 +111,23 @@ public struct ShakespeareTasks: Sendable {
     }
     return out
   }
+
+  /// One line per family for a chapter to print: its sizes, its baseline, and the median and
+  /// longest length in tokens of its training conversations as `format` renders them.
+  ///
+  /// ```
+  /// speaker: 1177 train, 126 held out | majority 16.7% (King Richard) | 52 tokens median, 96 max
+  /// ```
+  public func summary(format: ChatFormat) -> [String] {
+    familyNames.map { name in
+      let (trainSide, heldOutSide) = examples(name)
+      var line = "\(name): \(trainSide.count) train, \(heldOutSide.count) held out"
+      if let baseline = baselines[name] {
+        line += " | majority \((100 * baseline.heldOutShare).formatted(decimals: 1))% (\(baseline.answer.prefix(24)))"
+      }
+      let lengths = trainSide.map { format.render($0.conversation).count }.sorted()
+      if let longest = lengths.last { line += " | \(lengths[lengths.count / 2]) tokens median, \(longest) max" }
+      return line
+    }
+  }
 }
