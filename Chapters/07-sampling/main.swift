@@ -83,15 +83,13 @@ let generator = Generator(model, weights: precision)
 @MainActor func stream(_ title: String, _ options: SamplingOptions, tokens: Int = count) -> [Int32] {
   print("\n[\(title)]\n\(args.string("prompt"))", terminator: "")
   var produced: [Int32] = []
-  var printed = ""
+  var text = StreamingDecoder()  // holds back a character split across tokens until it is whole
   generator.generate(prompt, count: tokens, options: options) { token in
     produced.append(token)
-    let text = tokenizer.decode(produced.map(Int.init))  // decode the whole run: a token can split a character
-    print(text.dropFirst(printed.count), terminator: "")
+    print(text.append(tokenizer.tokenBytes(Int(token))), terminator: "")
     fflush(nil)
-    printed = text
   }
-  print("")
+  print(text.finish())
   return produced
 }
 
