@@ -75,6 +75,6 @@ struct ChatEvaluationTests {
     let batches = ConversationBatches(short, batchSize: 2, contextLength: 16, paddingId: 256).probeBatches(count: 1)
     let (loss, n) = ChatEvaluation.assistantLoss(model, batches: batches)
     let direct = model.forward(inputs: batches[0].x, targets: batches[0].y, B: 2, T: 16)!
-    #expect(n == ConversationBatches.countedTargets(batches[0]) && abs(loss - direct) < 1e-6)
+    #expect(n == batches[0].targetCount && abs(loss - direct) < 1e-6)
   }
 }

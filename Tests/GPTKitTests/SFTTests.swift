@@ -103,7 +103,7 @@ struct ConversationBatchTests {
     var copy = batches
     let batch = copy.nextBatch()
     #expect(batch.B == 2 && batch.T == 8 && batch.x.count == 16)
-    #expect(ConversationBatches.countedTargets(batch) == 6)
+    #expect(batch.targetCount == 6)
   }
 
   @Test func stateRoundTripsAndEpochsReshuffle() {

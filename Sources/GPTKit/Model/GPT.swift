@@ -82,6 +82,14 @@ public final class GPT {
 
   public var parameterCount: Int { layout.count }
 
+  /// A new model with this one's weights (and dropout generator), without its adapters.
+  public func copy() -> GPT {
+    let twin = GPT(config)
+    twin.rng = rng
+    twin.parameters.base.update(from: parameters.base, count: parameterCount)
+    return twin
+  }
+
   public func zeroGradients() { gradients.zero() }
 
   /// Bytes of activation memory for the current batch shape.

@@ -131,7 +131,7 @@ public enum ChatEvaluation {
     var total: Double = 0
     var counted = 0
     for batch in batches {
-      let n = ConversationBatches.countedTargets(batch)
+      let n = batch.targetCount
       guard n > 0 else { continue }
       total += Double(loss(batch)) * Double(n)
       counted += n

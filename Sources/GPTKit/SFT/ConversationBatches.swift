@@ -115,7 +115,6 @@ public struct ConversationBatches: Sendable {
     let n = min(count, conversations.count / batchSize)
     return (0..<n).map { k in batch((k * batchSize)..<((k + 1) * batchSize)) }
   }
-
-  /// Tokens the loss counts in a batch (non-negative targets).
-  public static func countedTargets(_ batch: Batch) -> Int { batch.y.reduce(0) { $0 + ($1 >= 0 ? 1 : 0) } }
 }
+
+extension ConversationBatches: BatchSource {}

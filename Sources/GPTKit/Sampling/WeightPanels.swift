@@ -203,12 +203,10 @@ extension GPT {
   /// A copy of this model whose block matrices hold their `BFloat16`-rounded values (as
   /// floats): the model that generation with `.bfloat16` weights computes exactly.
   public func roundingBlockMatricesToBFloat16() -> GPT {
-    let copy = GPT(config)
-    copy.rng = rng
-    copy.parameters.base.update(from: parameters.base, count: parameterCount)
-    for m in copy.weights.blocks.flatMap(\.linears) {
+    let rounded = copy()
+    for m in rounded.weights.blocks.flatMap(\.linears) {
       for i in 0..<(m.inFeatures * m.outFeatures) { m.weight[i] = BFloat16(m.weight[i]).float }
     }
-    return copy
+    return rounded
   }
 }

@@ -15,6 +15,14 @@ extension Float {
 }
 
 /// Formats a duration as `850ms`, `12.3s` or `3m12s`.
+/// Bytes in the largest unit that keeps a number of at least 1: `formatBytes(3_500_000)` is "3.3 MB".
+public func formatBytes(_ bytes: Int) -> String {
+  let units = ["bytes", "KB", "MB", "GB", "TB"]
+  var (value, unit) = (Double(bytes), 0)
+  while value >= 1024 && unit < units.count - 1 { (value, unit) = (value / 1024, unit + 1) }
+  return unit == 0 ? "\(bytes) bytes" : "\(value.formatted(decimals: 1)) \(units[unit])"
+}
+
 public func formatDuration(_ seconds: Double) -> String {
   if seconds < 1 { return "\(Int((seconds * 1000).rounded()))ms" }
   if seconds < 60 { return "\(seconds.formatted(decimals: 1))s" }
