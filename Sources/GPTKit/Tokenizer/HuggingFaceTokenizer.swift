@@ -28,6 +28,10 @@ public enum HuggingFaceTokenizer {
       if bpe.specialTokens["<|endoftext|>"] != nil {
         (config["bos_token"], config["eos_token"]) = ("<|endoftext|>", "<|endoftext|>")
       }
+      // Chapter 09's chat tokens (any special token besides <|endoftext|>), and its template.
+      let added = bpe.specialTokens.filter { $0.key != "<|endoftext|>" }.sorted { $0.value < $1.value }.map(\.key)
+      if !added.isEmpty { config["additional_special_tokens"] = added }
+      if HuggingFaceChatTemplate.fits(bpe) { config["chat_template"] = HuggingFaceChatTemplate.jinja }
     case let chars as CharTokenizer:
       json = characters(chars)
     default:
