@@ -67,6 +67,32 @@ struct LoRAExportTests {
     #expect((0..<11).allSatisfy { row(spread, $0) == row(base, $0) })
   }
 
+  /// Why `spread` exists: under a frozen base, new rows left at the mean stay one and the same
+  /// vector, so LoRA can never give one chat token a different logit from another.
+  @Test(arguments: [Float(0), 1])
+  func loraAloneSeparatesTheNewTokensOnlyIfTheirRowsDiffer(spread: Float) throws {
+    let model = GPT(Self.config, seed: 10).growingVocabulary(by: 4, spread: spread)
+    let lora = LoRAAdapters(for: model, rank: 4)
+    lora.install(on: model)
+    let y = Self.x.enumerated().map { Int32(11 + $0.offset % 4) }  // teach it the four new ids
+    var options = TrainingOptions(steps: 20, batchSize: 2)
+    options.warmupSteps = 1
+    let trainer = Trainer(
+      model: model, batches: FixedBatches(list: [Batch(x: Self.x, y: y, B: 2, T: 8)]), trainProbe: [],
+      validationProbe: [], options: options, trainable: lora.trainable)
+    for _ in 0..<20 { try trainer.trainStep() }
+    let logits = LoRATests.logits(model, Self.x, B: 2, T: 8)
+    let spreads = (0..<16).map { row in
+      let new = logits[(row * 15 + 11)..<(row * 15 + 15)]
+      return new.max()! - new.min()!
+    }
+    if spread == 0 {
+      #expect(spreads.allSatisfy { $0 == 0 }, "identical frozen rows give identical logits")
+    } else {
+      #expect(spreads.max()! > 0.1, "distinct rows can be told apart: \(spreads.max()!)")
+    }
+  }
+
   @Test func aGrownModelAndItsChatTokenizerRoundTripThroughACheckpoint() throws {
     let folder = Self.temporaryFolder("grown")
     defer { try? FileManager.default.removeItem(atPath: folder) }

@@ -65,6 +65,7 @@ def main():
     T = len(prompt)
     ours_adapted = np.array(case["adapted_logits"], dtype=np.float32).reshape(T, V)
     ours_merged = np.array(case["merged_logits"], dtype=np.float32).reshape(T, V)
+    print(f"[info ] the workbook's own merge moved its logits by {np.abs(ours_merged - ours_adapted).max():.2e}")
     base = GPT2LMHeadModel.from_pretrained(os.path.join(folder, "base")).eval()
     base_logits = logits(base, prompt)
     peft = PeftModel.from_pretrained(base, os.path.join(folder, "adapter")).eval()

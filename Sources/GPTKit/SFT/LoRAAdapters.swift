@@ -43,7 +43,8 @@ public struct LoRATargets: OptionSet, Sendable, Hashable {
 /// | `B` of block `l`'s QKV | `base_model.model.transformer.h.l.attn.c_attn.lora_B.weight` | `(3*C, r)` |
 ///
 /// and likewise for `attn.c_proj`, `mlp.c_fc` and `mlp.c_proj`. So the buffer is
-/// `adapter_model.safetensors` as it is, and `trainable` is all the `Trainer` needs:
+/// `adapter_model.safetensors` as it is, and `trainable` is all the `Trainer` needs. (AdamW
+/// decays only names that begin `transformer.h.`, so these get no weight decay.)
 /// ```
 /// let lora = LoRAAdapters(for: model, rank: 8, alpha: 16)
 /// lora.install(on: model)     // model.adapters = ..., model.weightsFrozen = true
