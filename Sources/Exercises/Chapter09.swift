@@ -27,3 +27,35 @@ public func assistantMask(_ ids: [Int], format: ChatFormat) throws -> [UInt8] {
 public func maskedMeanLoss(logits: [Float], targets: [Int32], B: Int, T: Int, V: Int) throws -> Float {
   throw Exercise.notAttempted
 }
+
+/// Exercise 9.3: LoRA's forward and backward.
+///
+/// The adapter's term beside a frozen linear layer, for `x` `(N, in)`, `A` `(r, in)` and
+/// `B` `(out, r)` (PEFT's shapes) and `scale` = α/r:
+///
+/// ```
+/// delta = scale · (x · Aᵀ) · Bᵀ          (N, in) -> (N, r) -> (N, out)
+/// ```
+/// Return `delta`. Worked example: `x = [[1, 2]]`, `A = [[1, 0], [0, 1]]`, `B = [[1, 1]]`,
+/// `scale = 2` gives `[[6]]`. (`matmul(_:_:transposeB:)` and `*` on tensors help.)
+public func loraForward(_ x: Tensor, A: Tensor, B: Tensor, scale: Float) throws -> Tensor {
+  throw Exercise.notAttempted
+}
+
+/// Exercise 9.3, continued: given `dDelta` `(N, out)`, return the gradients of `loraForward`
+/// with respect to `x` `(N, in)`, `A` `(r, in)` and `B` `(out, r)`, each the shape of what it
+/// is the gradient of. Hint: name `h = x · Aᵀ` `(N, r)` and undo one product at a time.
+public func loraBackward(_ dDelta: Tensor, x: Tensor, A: Tensor, B: Tensor, scale: Float) throws -> (
+  dX: Tensor, dA: Tensor, dB: Tensor
+) {
+  throw Exercise.notAttempted
+}
+
+/// Exercise 9.4: the merge.
+///
+/// After training, fold the adapter into the layer's weight so that generation runs a plain
+/// linear layer again. Our weights are stored `(in, out)` (GPT-2's `Conv1D`): return
+/// `weight + scale · (B · A)ᵀ`, `(in, out)`, so that `x · merged == x · weight + delta`.
+public func loraMerge(weight: Tensor, A: Tensor, B: Tensor, scale: Float) throws -> Tensor {
+  throw Exercise.notAttempted
+}

@@ -27,4 +27,22 @@ public enum Chapter09 {
     }
     return counted == 0 ? 0 : Float(total / Double(counted))
   }
+
+  public static func loraForward(_ x: Tensor, A: Tensor, B: Tensor, scale: Float) -> Tensor {
+    scale * matmul(matmul(x, A, transposeB: true), B, transposeB: true)  // (N, r) then (N, out)
+  }
+
+  public static func loraBackward(_ dDelta: Tensor, x: Tensor, A: Tensor, B: Tensor, scale: Float) -> (
+    dX: Tensor, dA: Tensor, dB: Tensor
+  ) {
+    let h = matmul(x, A, transposeB: true)  // (N, r)
+    let dH = scale * matmul(dDelta, B)  // delta = scale · h · Bᵀ  =>  dH = scale · dDelta · B   (N, r)
+    let dB = scale * matmul(dDelta.transposed(), h)  // dB = scale · dDeltaᵀ · h   (out, r)
+    let dA = matmul(dH.transposed(), x)  // h = x · Aᵀ  =>  dA = dHᵀ · x   (r, in)
+    return (matmul(dH, A), dA, dB)  // dX = dH · A   (N, in)
+  }
+
+  public static func loraMerge(weight: Tensor, A: Tensor, B: Tensor, scale: Float) -> Tensor {
+    weight + scale * matmul(B, A).transposed()  // (out, r) x (r, in) -> (out, in), stored (in, out)
+  }
 }

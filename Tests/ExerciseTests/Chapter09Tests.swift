@@ -74,6 +74,68 @@ enum Chapter09Grader {
     }
     return nil
   }
+
+  /// LoRA shapes with `in`, `out` and `r` all different (5, 3, 2), so a missing transpose
+  /// cannot pass, and a scale that is not 1, so a dropped `α/r` cannot either.
+  static let lora: (x: Tensor, A: Tensor, B: Tensor, W: Tensor, scale: Float) = {
+    var rng = SplitMix64(seed: 11)
+    let (x, A) = (Tensor.randn([4, 5], rng: &rng), Tensor.randn([2, 5], rng: &rng))
+    return (x, A, Tensor.randn([3, 2], rng: &rng), Tensor.randn([5, 3], rng: &rng), 2.5)
+  }()
+
+  /// `scale · (x · Aᵀ) · Bᵀ` with loops, the definition.
+  static func loraReference(_ x: Tensor, _ A: Tensor, _ B: Tensor, _ scale: Float) -> Tensor {
+    let (N, inF, r, outF) = (x.shape[0], x.shape[1], A.shape[0], B.shape[0])
+    var delta = Tensor(shape: [N, outF])
+    for n in 0..<N {
+      for o in 0..<outF {
+        var sum: Float = 0
+        for k in 0..<r { for i in 0..<inF { sum += x[n, i] * A[k, i] * B[o, k] } }
+        delta[n, o] = scale * sum
+      }
+    }
+    return delta
+  }
+
+  static func loraForward(_ answer: (Tensor, Tensor, Tensor, Float) throws -> Tensor) throws -> String? {
+    let (x, A, B, _, scale) = lora
+    let got = try answer(x, A, B, scale)
+    guard got.shape == [4, 3] else { return "delta must be (N, out) = [4, 3], got \(got.shape)" }
+    let want = loraReference(x, A, B, scale)
+    let diff = got.maxAbsDifference(want)
+    guard diff > 1e-4 else { return nil }
+    let ratio = got.storage[0] / want.storage[0]
+    return "delta differs from scale · (x·Aᵀ)·Bᵀ by up to \(diff) (first element \(ratio)x the expected one"
+      + (abs(ratio - 1 / scale) < 1e-3 ? ": the scale α/r is missing)" : ")")
+  }
+
+  static func loraBackward(
+    _ answer: (Tensor, Tensor, Tensor, Tensor, Float) throws -> (dX: Tensor, dA: Tensor, dB: Tensor)
+  ) throws -> String? {
+    let (x, A, B, _, scale) = lora
+    let shapes = try answer(Tensor(shape: [4, 3], repeating: 1), x, A, B, scale)
+    guard shapes.dX.shape == x.shape, shapes.dA.shape == A.shape, shapes.dB.shape == B.shape else {
+      return "gradients must have their tensors' shapes: dX \(x.shape), dA \(A.shape), dB \(B.shape); "
+        + "got \(shapes.dX.shape), \(shapes.dA.shape), \(shapes.dB.shape)"
+    }
+    let checks: [(String, Tensor, (Tensor) -> Tensor, (Tensor) throws -> Tensor)] = [
+      ("dX", x, { loraReference($0, A, B, scale) }, { try answer($0, x, A, B, scale).dX }),
+      ("dA", A, { loraReference(x, $0, B, scale) }, { try answer($0, x, A, B, scale).dA }),
+      ("dB", B, { loraReference(x, A, $0, scale) }, { try answer($0, x, A, B, scale).dB }),
+    ]
+    for (name, tensor, forward, gradient) in checks {
+      if let failure = try gradeBackward(tensor, forward: forward, answer: gradient) { return "\(name): \(failure)" }
+    }
+    return nil
+  }
+
+  static func merge(_ answer: (Tensor, Tensor, Tensor, Float) throws -> Tensor) throws -> String? {
+    let (x, A, B, W, scale) = lora
+    let merged = try answer(W, A, B, scale)
+    guard merged.shape == W.shape else { return "the merged weight must keep the layer's (in, out) = \(W.shape)" }
+    let diff = matmul(x, merged).maxAbsDifference(matmul(x, W) + loraReference(x, A, B, scale))
+    return diff < 1e-4 ? nil : "x · merged differs from x · W + delta by up to \(diff)"
+  }
 }
 
 @Suite("09 exercises")
@@ -92,6 +154,42 @@ struct Chapter09Exercises {
   )
   func meanLoss() throws {
     let failure = try Chapter09Grader.meanLoss { try maskedMeanLoss(logits: $0, targets: $1, B: $2, T: $3, V: $4) }
+    #expect(failure == nil, "\(failure ?? "")")
+  }
+
+  @Test(
+    "9.3 LoRA forward",
+    .enabled(
+      if: isAttempted {
+        _ = try Exercises.loraForward(
+          Tensor(shape: [1, 1]), A: Tensor(shape: [1, 1]), B: Tensor(shape: [1, 1]), scale: 1)
+      }, "not attempted yet"))
+  func loraForward() throws {
+    let failure = try Chapter09Grader.loraForward { try Exercises.loraForward($0, A: $1, B: $2, scale: $3) }
+    #expect(failure == nil, "\(failure ?? "")")
+  }
+
+  @Test(
+    "9.3 LoRA backward",
+    .enabled(
+      if: isAttempted {
+        let one = Tensor(shape: [1, 1])
+        _ = try Exercises.loraBackward(one, x: one, A: one, B: one, scale: 1)
+      }, "not attempted yet"))
+  func loraBackward() throws {
+    let failure = try Chapter09Grader.loraBackward { try Exercises.loraBackward($0, x: $1, A: $2, B: $3, scale: $4) }
+    #expect(failure == nil, "\(failure ?? "")")
+  }
+
+  @Test(
+    "9.4 the merge",
+    .enabled(
+      if: isAttempted {
+        _ = try loraMerge(
+          weight: Tensor(shape: [1, 1]), A: Tensor(shape: [1, 1]), B: Tensor(shape: [1, 1]), scale: 1)
+      }, "not attempted yet"))
+  func merge() throws {
+    let failure = try Chapter09Grader.merge { try loraMerge(weight: $0, A: $1, B: $2, scale: $3) }
     #expect(failure == nil, "\(failure ?? "")")
   }
 }
@@ -131,5 +229,30 @@ struct Chapter09Graders {
         }
         return rows.reduce(0, +) / Float(B)
       } != nil)
+  }
+
+  @Test func lora() throws {
+    #expect(try Chapter09Grader.loraForward(Chapter09.loraForward) == nil)
+    #expect(try Chapter09Grader.loraBackward(Chapter09.loraBackward) == nil)
+    #expect(try Chapter09Grader.merge(Chapter09.loraMerge) == nil)
+    // Wrong: the scale α/r forgotten in the forward.
+    let unscaled = try Chapter09Grader.loraForward { x, A, B, _ in Chapter09.loraForward(x, A: A, B: B, scale: 1) }
+    #expect(unscaled?.contains("the scale α/r is missing") == true)
+    // Wrong: dB without the scale (the forward multiplies by it, so its gradient must too).
+    let dBUnscaled = try Chapter09Grader.loraBackward { d, x, A, B, s in
+      let g = Chapter09.loraBackward(d, x: x, A: A, B: B, scale: s)
+      return (g.dX, g.dA, (1 / s) * g.dB)
+    }
+    #expect(dBUnscaled?.hasPrefix("dB: the gradient check fails") == true)
+    // Wrong: dA computed as x · dH's transpose the other way round, (in, r) instead of (r, in).
+    let dATransposed = try Chapter09Grader.loraBackward { d, x, A, B, s in
+      let g = Chapter09.loraBackward(d, x: x, A: A, B: B, scale: s)
+      return (g.dX, g.dA.transposed(), g.dB)
+    }
+    #expect(dATransposed?.contains("gradients must have their tensors' shapes") == true)
+    // Wrong: merging without the scale.
+    let mergedUnscaled = try Chapter09Grader.merge { W, A, B, _ in Chapter09.loraMerge(weight: W, A: A, B: B, scale: 1)
+    }
+    #expect(mergedUnscaled?.contains("differs from x · W + delta") == true)
   }
 }

@@ -14,6 +14,10 @@ public struct TaskExample: Equatable, Sendable {
   public var prompt: Conversation { Conversation(Array(conversation.messages.dropLast())) }
   /// The last assistant turn: the expected answer.
   public var answer: String { conversation.messages.last?.content ?? "" }
+
+  public init(family: String, speechIndex: Int?, conversation: Conversation, isScored: Bool) {
+    (self.family, self.speechIndex, self.conversation, self.isScored) = (family, speechIndex, conversation, isScored)
+  }
 }
 
 /// A kind of question, with the rule that turns speeches into examples of it.

@@ -1,0 +1,345 @@
+// Chapter 09: fine-tuning. Read book/09-finetuning.md alongside.
+//
+// Chapter 06's Shakespeare GPT continues text; here it learns to answer questions in turns.
+// The chat format adds four turn tokens, the loss is masked to what the assistant says, and
+// the same conversations train the whole model, then LoRA adapters on a frozen copy, then (the
+// ablation) the whole model with nothing masked. Each is scored on questions about speeches
+// none of them saw in fine-tuning.
+
+import Foundation
+import GPTKit
+
+let args = Arguments.parseOrExit(
+  "ch09-finetuning",
+  summary: "Chapter 09: supervised fine-tuning with loss masking and LoRA, measured before and after.",
+  options: [
+    Option("checkpoint", "the base model (chapter 06's best run)", default: "runs/ch06/best"),
+    Option("conversations", "your own conversations as JSONL (book/09, section 2); none: generated", default: "none"),
+    Option("steps", "optimizer steps of each fine-tuning run", default: "300"),
+    Option("batch", "conversations per step", default: "16"),
+    Option("lr", "peak learning rate of full fine-tuning", default: "1e-3"),
+    Option("lora-lr", "peak learning rate of LoRA", default: "4e-3"),
+    Option("rank", "LoRA rank r", default: "8"),
+    Option("alpha", "LoRA alpha: the adapters are scaled by alpha / r", default: "16"),
+    Option("held-out", "held-out questions scored per task family", default: "60"),
+    Option("answer-tokens", "the longest answer generated, in tokens", default: "24"),
+    Option("seed", "seed for the data split, the adapters and the batch order", default: "1337"),
+    Option("out", "folder for the fine-tuned model and the adapters", default: "runs/ch09"),
+    Option(flag: "chat", "talk to the fine-tuned model in --out (fine-tunes it first if it is not there)"),
+  ])
+let quick = args.flag("quick")
+// Every option is read (and so checked) first; --quick then shrinks the run to seconds.
+let (chosenSteps, chosenBatch) = (args.int("steps", in: 1...1_000_000), args.int("batch", in: 1...4096))
+let chosenHeldOut = args.int("held-out", in: 1...100_000)
+let (steps, batchSize, heldOutPerFamily) = quick ? (150, 8, 8) : (chosenSteps, chosenBatch, chosenHeldOut)
+let chosenLR = Float(args.double("lr", "a positive number", where: { $0 > 0 }))
+let chosenLoraLR = Float(args.double("lora-lr", "a positive number", where: { $0 > 0 }))
+let (fullLR, loraLR) = quick ? (Float(6e-3), Float(1e-2)) : (chosenLR, chosenLoraLR)
+let rank = args.int("rank", in: 1...1024)
+let alpha = Float(args.double("alpha", "a positive number", where: { $0 > 0 }))
+let answerTokens = args.int("answer-tokens", in: 1...4096)
+let seed = UInt64(args.int("seed", in: 0...Int.max))
+let out = quick && !args.isSet("out") ? "runs/ch09-quick" : args.string("out")
+let conversationsPath = args.string("conversations")
+let checkpoint = args.string("checkpoint")
+if args.isSet("checkpoint") {  // a checkpoint you name must be there (the default one may be trained here)
+  do { _ = try Checkpoint.config(checkpoint) } catch { fail("\(error)") }
+}
+let ownConversations: [Conversation]?
+do {
+  ownConversations = conversationsPath == "none" ? nil : try ConversationFile.load(conversationsPath)
+} catch { fail("\(error)") }
+
+// MARK: Talking to it
+/// Reads your messages line by line (a terminal or a pipe), keeps the conversation in the
+/// context, and streams each answer through the KV cache until `<|assistant_end|>`. When the
+/// conversation outgrows the context, the oldest turns are forgotten, and it says so.
+func chat(_ model: GPT, _ format: ChatFormat) -> Never {
+  let T = model.config.contextLength
+  let (generator, end) = (Generator(model), Int32(format.assistantEndId))
+  print("Talk to the fine-tuned model: one message per line; an empty line or the end of input stops.")
+  var conversation = Conversation([])
+  while true {
+    print("you> ", terminator: "")
+    fflush(nil)
+    guard let line = readLine(), !line.isEmpty else { break }
+    conversation.messages.append(Message(.user, line))
+    var prompt = format.renderPrompt(conversation)
+    while prompt.count >= T && conversation.messages.count > 1 {  // forget the oldest exchange
+      conversation.messages.removeFirst(min(2, conversation.messages.count - 1))
+      prompt = format.renderPrompt(conversation)
+      print("(the conversation filled the \(T)-token context: the oldest turns are forgotten)")
+    }
+    guard prompt.count < T else {
+      print("(that message alone fills the \(T)-token context: say it in fewer words)")
+      conversation.messages.removeLast()
+      continue
+    }
+    print("model> ", terminator: "")
+    var text = StreamingDecoder()  // a character split across tokens is printed once it is whole
+    let reply = generator.generate(
+      prompt.map(Int32.init), count: T - prompt.count, options: SamplingOptions(temperature: 0), stop: [end]
+    ) { token in
+      guard token != end else { return }
+      print(text.append(format.tokenizer.tokenBytes(Int(token))), terminator: "")
+      fflush(nil)
+    }
+    print(text.finish())
+    let (answer, ended) = format.answer(reply.map(Int.init))
+    if !ended { print("(the context filled before the model finished its turn)") }
+    conversation.messages.append(Message(.assistant, answer))
+  }
+  exit(0)
+}
+
+if args.flag("chat") && Checkpoint.exists("\(out)/sft") {  // talk to the model fine-tuned before
+  do {
+    let model = try Checkpoint.loadModel("\(out)/sft")
+    guard let tokenizer = try Checkpoint.loadTokenizer("\(out)/sft") as? BPETokenizer else {
+      fail("\(out)/sft has no BPE tokenizer: fine-tune again without --chat")
+    }
+    chat(model, try ChatFormat(tokenizer: tokenizer))
+  } catch { fail("\(error)") }
+}
+
+// MARK: The base model
+let report = ChapterReport("09 fine-tuning")
+var base: GPT
+let bpe: BPETokenizer
+if !quick && Checkpoint.exists(checkpoint) {
+  do {
+    base = try Checkpoint.loadModel(checkpoint)
+    guard let loaded = try Checkpoint.loadTokenizer(checkpoint) as? BPETokenizer else {
+      fail(
+        "\(checkpoint) has a character tokenizer: the chat tokens are BPE special tokens, so train with --tokenizer bpe"
+      )
+    }
+    bpe = loaded
+  } catch { fail("\(error)") }
+  report.info("loaded \(checkpoint): \(base.parameterCount) parameters, context \(base.config.contextLength)")
+} else {
+  // No checkpoint (or --quick): pretrain a small model now, seeded, so there is one to fine-tune.
+  let data: TrainingText
+  do { data = try TrainingText.load(Corpus.shakespeare) } catch { fail("\(error)") }
+  guard let tokenizer = data.tokenizer as? BPETokenizer else { fail("the bundled corpus must load as BPE") }
+  bpe = tokenizer
+  let (train, validation) = trainValidationSplit(data.tokens)
+  base = GPT(
+    GPTConfig(
+      vocabularySize: bpe.vocabularySize, contextLength: 128, layerCount: 2, headCount: 4, channels: quick ? 64 : 128),
+    seed: 7)
+  var options = TrainingOptions(steps: quick ? 60 : 800, batchSize: 16)
+  (options.learningRate, options.warmupSteps) = (quick ? 1e-2 : 3e-3, 20)
+  let trainer = Trainer(model: base, train: train, validation: validation, options: options)
+  let start = monotonicSeconds()
+  do { for _ in 0..<options.steps { try trainer.trainStep() } } catch { fail("\(error)") }
+  let took = formatDuration(monotonicSeconds() - start)
+  report.info(
+    quick
+      ? "--quick: pretrained a tiny model for \(options.steps) steps (\(took))"
+      : "no checkpoint at \(checkpoint) (run ch06-training first for a better base): pretrained a small one, \(took)")
+}
+let T = base.config.contextLength
+
+// MARK: 1. The chat format
+report.section("1. the chat format: four turn tokens after the vocabulary")
+let format = ChatFormat(extending: bpe)
+let V = format.tokenizer.vocabularySize
+report.check(
+  "the turn tokens take ids \(format.userStartId)...\(format.assistantEndId), after the base's \(bpe.vocabularySize)",
+  format.userStartId == bpe.vocabularySize && format.assistantEndId == bpe.vocabularySize + 3)
+let sample = Conversation([Message(.user, "Who are you?"), Message(.assistant, "A small GPT.")])
+let rendered = format.render(sample)
+let pieces = zip(rendered.ids, rendered.mask).map { id, m in "\(m)\(format.tokenizer.decode([id]).debugDescription)" }
+report.info("rendered (mask, token): \(pieces.joined(separator: " "))")
+let answerLength = format.tokenizer.encodeOrdinary("A small GPT.").count
+report.check(
+  "the mask is 1 on the answer's \(answerLength) tokens and <|assistant_end|>, 0 on the other \(rendered.count - answerLength - 1)",
+  rendered.maskedInCount == answerLength + 1 && rendered.mask.suffix(answerLength + 1).allSatisfy { $0 == 1 })
+let grown = base.growingVocabulary(by: V - bpe.vocabularySize, spread: 1, seed: seed)
+let probeIds = Array(rendered.ids.prefix(min(T, 8)).map { Int32(min($0, bpe.vocabularySize - 1)) })
+let before = base.nextTokenLogits(probeIds)
+let after = grown.nextTokenLogits(probeIds)
+report.check(
+  "the model grows \(V - bpe.vocabularySize) embedding rows (at the mean row): the logits of the old \(bpe.vocabularySize) ids are unchanged",
+  Array(after.prefix(bpe.vocabularySize)) == before)
+
+// MARK: 2. The conversations
+report.section("2. the conversations: questions about speeches, held out by speech")
+let corpus: String
+do { corpus = try TrainingText.load(Corpus.shakespeare).text } catch { fail("\(error)") }
+var taskOptions = ShakespeareTasks.Options()
+taskOptions.seed = seed
+taskOptions.maxHeldOutPerFamily = heldOutPerFamily
+if quick { taskOptions.maxTrainPerFamily = 200 }
+let tasks = ShakespeareTasks(text: corpus, options: taskOptions)
+let heldOut: [TaskExample]
+let training: [Conversation]
+if let own = ownConversations {  // yours: the last tenth is held out, scored on format and exact match
+  let cut = max(1, own.count - max(1, own.count / 10))
+  training = Array(own[..<cut])
+  heldOut = own[cut...].map { TaskExample(family: "yours", speechIndex: nil, conversation: $0, isScored: true) }
+  report.info("\(conversationsPath): \(training.count) conversations to fine-tune on, \(heldOut.count) held out")
+} else {
+  training = tasks.train.map(\.conversation)
+  heldOut = tasks.heldOut
+  for line in tasks.summary(format: format) { report.info(line) }
+}
+let renderedTraining = training.map(format.render)
+let fitting = renderedTraining.filter { $0.count - 1 <= T && $0.mask.dropFirst().contains(1) }.count
+guard fitting >= batchSize else {
+  fail("only \(fitting) conversations fit the model's context of \(T) tokens: at least --batch \(batchSize) must")
+}
+@MainActor func batches(_ rendered: [RenderedConversation], shuffle: Bool = true) -> ConversationBatches {
+  ConversationBatches(
+    rendered, batchSize: batchSize, contextLength: T, paddingId: format.endOfTextId, shuffle: shuffle, seed: seed)
+}
+let masked = batches(renderedTraining)
+report.info(
+  "\(masked.conversations.count) conversations fit T = \(T) (\(masked.droppedTooLong) longer ones are left out)")
+let heldOutBatches = batches(heldOut.map { format.render($0.conversation) }, shuffle: false).probeBatches(count: 4)
+let trainProbe = batches(renderedTraining, shuffle: false).probeBatches(count: 4)
+
+// MARK: 3. The base model, asked
+report.section("3. the base model, asked questions it has no format for")
+@MainActor func evaluate(_ model: GPT) -> (score: ChatScore, loss: Float) {
+  let generator = Generator(model)
+  let end = Int32(format.assistantEndId)
+  let score = ChatEvaluation.score(heldOut, format: format, baselines: tasks.baselines, limit: answerTokens) {
+    prompt, limit in
+    generator.generate(prompt.map(Int32.init), count: limit, options: SamplingOptions(temperature: 0), stop: [end])
+      .map(Int.init)
+  }
+  return (score, ChatEvaluation.assistantLoss(model, batches: heldOutBatches).loss)
+}
+let baseResult = evaluate(grown)
+for line in baseResult.score.table() { report.info(line) }
+if let answer = baseResult.score.answers.first {
+  report.info(
+    "asked \"\(heldOut[0].prompt.messages.last!.content.prefix(60))...\" it says: \(answer.text.prefix(80).debugDescription)"
+  )
+}
+
+// MARK: 4. Fine-tuning
+/// Fine-tunes `model` (or only `trainable`) on `source`, with a progress line.
+@MainActor func fineTune(
+  _ title: String, _ model: GPT, on source: ConversationBatches, lr: Float, trainable: TrainableParameters? = nil
+) -> Trainer {
+  var options = TrainingOptions(steps: steps, batchSize: batchSize)
+  (options.learningRate, options.warmupSteps, options.seed) = (lr, max(1, steps / 10), seed)
+  let trainer = Trainer(
+    model: model, batches: source, trainProbe: trainProbe, validationProbe: heldOutBatches, options: options,
+    trainable: trainable)
+  let start = monotonicSeconds()
+  var progress = ProgressLine(total: steps, interval: 15)
+  do {
+    while trainer.step < steps {
+      let (loss, _, _) = try trainer.trainStep()
+      progress.update(trainer.step, "step \(trainer.step) | train \(loss.formatted(decimals: 3))")
+    }
+  } catch { fail("\(error): lower --lr or --lora-lr") }
+  progress.finish()
+  let tokens = Double(steps * batchSize * T) / (monotonicSeconds() - start)
+  report.info(
+    "\(title): \(steps) steps in \(formatDuration(monotonicSeconds() - start)) (\((tokens / 1000).formatted(decimals: 1))k tok/s)"
+  )
+  return trainer
+}
+
+report.section("4. full fine-tuning, the loss masked to the assistant's words")
+let full = grown.copy()
+_ = fineTune("full fine-tuning", full, on: masked, lr: fullLR)
+let fullResult = evaluate(full)
+for line in fullResult.score.table() { report.info(line) }
+
+report.section("5. LoRA: rank-\(rank) adapters on a frozen model")
+let adapted = grown.copy()
+let lora = LoRAAdapters(for: adapted, rank: rank, alpha: alpha, seed: seed)
+lora.install(on: adapted)
+let (loraCost, fullCost) = (
+  FineTuningCost.lora(grown.config, rank: rank, targets: lora.targets), FineTuningCost.full(grown.config)
+)
+let share = loraCost.percentTrained.formatted(decimals: 1)
+report.info("trainable: \(loraCost.trainableParameters) parameters, \(share)% of \(fullCost.trainableParameters)")
+report.info(
+  "AdamW's moments: \(formatBytes(loraCost.optimizerBytes)) instead of \(formatBytes(fullCost.optimizerBytes))")
+_ = fineTune("LoRA", adapted, on: masked, lr: loraLR, trainable: lora.trainable)
+let unmerged = adapted.nextTokenLogits(Array(heldOutBatches[0].x.prefix(T)))
+lora.merge(into: adapted)
+let merged = adapted.nextTokenLogits(Array(heldOutBatches[0].x.prefix(T)))
+let mergeError = zip(unmerged, merged).map { abs($0 - $1) }.max() ?? 0
+report.check(
+  "merged into the weights (W += (α/r)·A·B), the adapters give the same logits: max diff \(mergeError.formatted(significant: 1))",
+  mergeError < 1e-5)
+let loraResult = evaluate(adapted)
+for line in loraResult.score.table() { report.info(line) }
+
+report.section("6. the ablation: full fine-tuning with nothing masked")
+let unmaskedRendered = renderedTraining.map {
+  RenderedConversation(ids: $0.ids, mask: [0] + [UInt8](repeating: 1, count: $0.count - 1))
+}
+let unmaskedModel = grown.copy()
+_ = fineTune("full fine-tuning without masking", unmaskedModel, on: batches(unmaskedRendered), lr: fullLR)
+let unmaskedResult = evaluate(unmaskedModel)
+for line in unmaskedResult.score.table() { report.info(line) }
+
+// MARK: 7. Before and after
+report.section("7. before and after, on \(heldOut.count) held-out questions")
+let results = [
+  ("base model", baseResult), ("full fine-tuning", fullResult), ("LoRA", loraResult),
+  ("full, nothing masked", unmaskedResult),
+]
+let scored = fullResult.score.families.filter(\.isScored)
+func column(_ text: String, _ width: Int) -> String {
+  String(repeating: " ", count: max(0, width - text.count)) + text
+}
+func percent(_ x: Double) -> String { (100 * x).formatted(decimals: 1) + "%" }
+report.info(
+  "model".padding(toLength: 22, withPad: " ", startingAt: 0) + column("format", 8)
+    + scored.map { column($0.family, max(8, $0.family.count + 2)) }.joined() + column("loss", 8))
+for (name, result) in results {
+  let accuracies = scored.map { family in
+    column(percent(result.score.family(family.family)?.accuracy ?? 0), max(8, family.family.count + 2))
+  }
+  report.info(
+    name.padding(toLength: 22, withPad: " ", startingAt: 0) + column(percent(result.score.formatAdherence), 8)
+      + accuracies.joined() + column(result.loss.formatted(decimals: 3), 8))
+}
+report.info(
+  "majority baseline".padding(toLength: 22, withPad: " ", startingAt: 0) + column("-", 8)
+    + scored.map { column($0.baseline.map { percent($0.heldOutShare) } ?? "-", max(8, $0.family.count + 2)) }
+    .joined())
+let baseFormat = baseResult.score.formatAdherence
+report.check(
+  "fine-tuned, answers end with <|assistant_end|>: \(percent(fullResult.score.formatAdherence)) of them (at least 90%), against \(percent(baseFormat)) before",
+  fullResult.score.formatAdherence >= 0.9 && baseFormat < 0.1)
+/// A family is learned when its accuracy beats the majority baseline by three standard errors
+/// of that baseline on this many questions: chance alone does that about once in 700 tries.
+@MainActor func beats(_ family: FamilyScore) -> Bool {
+  guard let b = family.baseline?.heldOutShare, family.prompts > 0 else { return false }
+  return family.accuracy > b + 3 * (b * (1 - b) / Double(family.prompts)).squareRoot()
+}
+let losses = results.map { $0.1.loss.formatted(decimals: 3) }
+report.check(
+  "fine-tuning lowers the held-out loss on the assistant's tokens: \(losses[0]) -> \(losses[1]) (full), \(losses[2]) (LoRA)",
+  fullResult.loss < baseResult.loss && loraResult.loss < baseResult.loss)
+let learned = scored.filter(beats).map(\.family)
+let verdict = "beats the majority baseline by 3 standard errors on \(learned.count) of \(scored.count) scored families"
+if quick {  // a 60-step model learns the format, not the tasks
+  report.info("--quick: full fine-tuning \(verdict); the default run checks that it does on most")
+} else {
+  report.check(
+    "full fine-tuning \(verdict) (\(learned.joined(separator: ", ")))", learned.count * 2 > scored.count)
+}
+
+// MARK: 8. Export
+report.section("8. export: a Hugging Face model, and PEFT adapters")
+do {
+  try Checkpoint.export(model: full, tokenizer: format.tokenizer, to: "\(out)/sft")
+  try Checkpoint.export(model: grown, tokenizer: format.tokenizer, to: "\(out)/base")
+  try AdapterCheckpoint.save(lora, baseModel: "\(out)/base", to: "\(out)/lora")
+} catch { fail("\(error)") }
+report.info("\(out)/sft: the fully fine-tuned model, a Hugging Face GPT-2 folder with a chat template")
+report.info("\(out)/lora: the LoRA adapters as PEFT saves them, for the base model in \(out)/base")
+if args.flag("chat") { chat(full, format) }
+report.finish()
