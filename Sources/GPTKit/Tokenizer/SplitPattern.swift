@@ -33,8 +33,9 @@ public enum SplitPattern: String, CaseIterable, Codable, Sendable {
     #"\p{N}{1,3}"#, #" ?[^\s\p{L}\p{N}]+[\r\n/]*"#, #"\s*[\r\n]+"#, #"\s+(?!\S)"#, #"\s+"#,
   ].joined(separator: "|")
 
-  /// The pieces of `text`, as ranges of scalar offsets into `scalars`.
-  /// `splitter.pieces(...)` never drops or reorders a scalar: the pieces tile the text.
+  /// `text` cut into the pieces BPE merges within, in order: joined, they give `text` back
+  /// (no scalar is dropped or reordered). `SplitPattern.cl100k.pieces(of: "12345")` is
+  /// `["123", "45"]`: cl100k groups digits in threes.
   public func pieces(of text: String) -> [String] {
     let scalars = Array(text.unicodeScalars)
     return ranges(scalars).map { String(String.UnicodeScalarView(scalars[$0])) }
@@ -55,6 +56,7 @@ public enum SplitPattern: String, CaseIterable, Codable, Sendable {
     }
   }
 
+  /// The pieces of the scalars `s`, as ranges of offsets into `s` that tile it.
   func ranges(_ s: [Unicode.Scalar]) -> [Range<Int>] {
     var out: [Range<Int>] = []
     split(s, classes: s.map(ScalarClass.of)) { out.append($0) }
