@@ -11,7 +11,8 @@
 ///
 /// ```
 /// gpt2    '(?:[sdmt]|ll|ve|re)| ?\p{L}++| ?\p{N}++| ?[^\s\p{L}\p{N}]++|\s++$|\s+(?!\S)|\s
-/// cl100k  '(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s
+/// cl100k  '(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+
+///         |\s++$|\s*[\r\n]|\s+(?!\S)|\s
 /// o200k   see `SplitPattern.o200kRegex`
 /// ```
 public enum SplitPattern: String, CaseIterable, Codable, Sendable {
@@ -22,7 +23,8 @@ public enum SplitPattern: String, CaseIterable, Codable, Sendable {
     switch self {
     case .gpt2: #"'(?:[sdmt]|ll|ve|re)| ?\p{L}++| ?\p{N}++| ?[^\s\p{L}\p{N}]++|\s++$|\s+(?!\S)|\s"#
     case .cl100k:
-      #"'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s"#
+      #"'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+"#
+        + #"|\s++$|\s*[\r\n]|\s+(?!\S)|\s"#
     case .o200k: Self.o200kRegex
     }
   }
