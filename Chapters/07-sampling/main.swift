@@ -56,6 +56,7 @@ struct Options {
       topP: args[Self.topP] >= 1 ? nil : Float(args[Self.topP]), repetitionPenalty: Float(args[Self.repetitionPenalty]),
       seed: UInt64(args[Self.seed]))
     (beamWidth, precision) = (args[Self.beam], args[Self.weights])
+    guard !prompt.isEmpty else { fail("--prompt must not be empty", code: 2) }
     if args.flag("quick") {  // the quick preset
       (quick, loadsCheckpoint) = (true, args.isSet(Self.checkpoint))
       (fallback, timed) = ((64, 80, 1e-2), 40)
@@ -111,7 +112,6 @@ if options.loadsCheckpoint && Checkpoint.exists(checkpoint) {
 let V = model.config.vocabularySize
 let prompt: [Int32]
 do { prompt = try tokenizer.encodeText(promptText).map(Int32.init) } catch { fail("\(error)") }
-guard !prompt.isEmpty else { fail("--prompt must not be empty", code: 2) }
 let generator = Generator(model, weights: precision)
 
 /// Generates and streams one sample, printing each piece of text as its token arrives.
