@@ -9,7 +9,7 @@
 /// static let lr = Setting("lr", "peak learning rate", default: 3e-3, quick: 1e-2, "a positive number") { $0 > 0 }
 /// ...
 /// let args = Arguments.parseOrExit("ch06-training", summary: "...", options: [steps.option, lr.option])
-/// let steps = args[steps]  // an Int: the value given, else 150 under --quick, else 1500
+/// let n = args[steps]  // an Int: the value given, else 150 under --quick, else 1500
 /// ```
 public struct Setting<Value>: Sendable {
   /// The untyped option the parser reads, with its requirement and `--quick` value.
