@@ -88,12 +88,12 @@ let naiveSpeed = gflops(naiveSize, naive: true)
 let fastSpeed = gflops(size, naive: false)
 let peak = PeakFlops.measure(threads: Parallel.threadCount)
 report.info("naive matmul \(naiveSize)x\(naiveSize): \(naiveSpeed.formatted(decimals: 1)) GFLOP/s (1 thread)")
-report.info(
-  "fast matmul \(size)x\(size): \(fastSpeed.formatted(decimals: 1)) GFLOP/s on \(Parallel.threadCount) threads")
+let threads = counted(Parallel.threadCount, "thread")
+report.info("fast matmul \(size)x\(size): \(fastSpeed.formatted(decimals: 1)) GFLOP/s on \(threads)")
 let ofPeak = Int(100 * fastSpeed / peak)
 let overNaive = Int((fastSpeed / naiveSpeed).rounded())
 report.info(
-  "this CPU's FMA peak: \(peak.formatted(decimals: 1)) GFLOP/s on \(Parallel.threadCount) threads: "
+  "this CPU's FMA peak: \(peak.formatted(decimals: 1)) GFLOP/s on \(threads): "
     + "the fast kernel reaches \(ofPeak)%, \(overNaive)x the naive loop")
 
 // MARK: 3. Backward passes and gradient checks

@@ -95,6 +95,11 @@ do {
   fail("\(error)")
 }
 let (corpus, tokenizer, tokens) = (data.text, data.tokenizer, data.tokens)
+/// How the loss curve names the text, and the prompt of the closing sample: the play's first
+/// line for Shakespeare, the first words of your own text otherwise.
+let isShakespeare = dataPath == Corpus.shakespeare
+let textName = isShakespeare ? "Shakespeare" : (dataPath as NSString).lastPathComponent
+let opening = isShakespeare ? "First Citizen:\n" : String(corpus.prefix(while: { $0 != "\n" }).prefix(24))
 let (trainTokens, validationTokens) = trainValidationSplit(tokens)
 let charsPerToken = data.charactersPerToken
 
@@ -126,7 +131,8 @@ report.info(
   "\(tokenizer.identity) on \(dataPath): \(trainTokens.count) train / \(validationTokens.count) validation tokens, "
     + "\(charsPerToken.formatted(decimals: 2)) characters per token")
 report.info(
-  "model: \(config.layerCount) layers, \(config.headCount) heads, C \(config.channels), T \(config.contextLength): "
+  "model: \(counted(config.layerCount, "layer")), \(counted(config.headCount, "head")), "
+    + "C \(config.channels), T \(config.contextLength): "
     + "\(model.parameterCount) parameters")
 let totalTokens = training.steps * tokensPerStep
 let epochs = (Double(totalTokens) / Double(trainTokens.count)).formatted(decimals: 1)
@@ -229,7 +235,7 @@ let curve = SVG.lineChart(
   [
     SVG.Series("train", trainer.history.map { (Double($0.tokens) / 1e6, Double($0.trainLoss)) }),
     SVG.Series("validation", trainer.history.map { (Double($0.tokens) / 1e6, Double($0.validationLoss)) }),
-  ], title: "Training \(model.parameterCount / 1000)k-parameter GPT on Shakespeare (\(tokenizer.identity))",
+  ], title: "Training \(model.parameterCount / 1000)k-parameter GPT on \(textName) (\(tokenizer.identity))",
   xLabel: "tokens seen (millions)", yLabel: "cross-entropy (nats per token)")
 try? SVG.write(curve, to: "\(out)/loss.svg")
 if args.isTheBookRun("book/06-training.md") {
@@ -263,7 +269,7 @@ do {
 // MARK: 5. What it writes
 report.section("4. a first look at what it writes (greedy; chapter 07 samples properly)")
 let best = (try? Checkpoint.loadModel("\(out)/best")) ?? model
-let prompt = (try? tokenizer.encodeText("First Citizen:\n")) ?? [0]
+let prompt = (try? tokenizer.encodeText(opening)) ?? [0]
 let written = best.greedy(prompt.map(Int32.init), count: options.sampleTokens)
 print(tokenizer.decode(prompt + written.map(Int.init)))
 report.finish()

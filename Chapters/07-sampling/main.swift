@@ -71,14 +71,18 @@ let options = Options(args)
 let (count, precision, yours, beamWidth) = (options.count, options.precision, options.yours, options.beamWidth)
 let (checkpoint, promptText) = (options.checkpoint, options.prompt)
 if args.isSet(Options.checkpoint) {  // a checkpoint you name must be there (the default one may be trained here)
-  do { _ = try Checkpoint.config(checkpoint) } catch { fail("\(error)") }
+  do { _ = try Checkpoint.config(checkpoint) } catch {
+    let hint = Checkpoint.exists("\(checkpoint)/best") ? " (did you mean --checkpoint \(checkpoint)/best?)" : ""
+    fail("\(error)\(hint)")
+  }
 }
 let report = ChapterReport("07 sampling")
 
 // MARK: The model
 var model: GPT
 var tokenizer: TextTokenizer
-if options.loadsCheckpoint && Checkpoint.exists(checkpoint) {
+let loaded = options.loadsCheckpoint && Checkpoint.exists(checkpoint)
+if loaded {
   do {
     model = try Checkpoint.loadModel(checkpoint)
     tokenizer = try Checkpoint.loadTokenizer(checkpoint)
@@ -267,7 +271,7 @@ report.check(
   "beam search of width 1 is greedy",
   BeamSearch.generate(model, prompt: prompt, count: 12, width: 1) == Array(greedy.prefix(12)))
 
-if args.isTheBookRun("book/07-sampling.md") {
+if loaded && args.isTheBookRun("book/07-sampling.md") {  // the book's figure is the trained model's
   let points = stride(from: 0.1, through: 2.0, by: 0.1).map { t in
     (
       Double(t),

@@ -87,6 +87,10 @@ struct SupportTests {
     #expect(SVG.tick(8) == "8" && SVG.tick(2.5) == "2.5")
   }
 
+  @Test func countsTakeTheirPlural() {
+    #expect(counted(1, "thread") == "1 thread" && counted(2, "head") == "2 heads" && counted(0, "layer") == "0 layers")
+  }
+
   @Test func durationsReadNaturally() {
     #expect(formatDuration(0.25) == "250ms")
     #expect(formatDuration(12.34) == "12.3s")
