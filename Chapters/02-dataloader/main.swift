@@ -142,8 +142,9 @@ var epochLoader = DataLoader(TokenWindows(train, contextLength: T, stride: T), b
 var visits = [Int](repeating: 0, count: epochLoader.windows.count)
 for _ in 0..<epochLoader.batchesPerEpoch { for i in epochLoader.nextIndices() { visits[i] += 1 } }
 let epochBatches = epochLoader.batchesPerEpoch
+let tiling = stride == T ? "" : "with stride T (windows that tile), "  // this epoch's windows, not --stride's
 report.check(
-  "one epoch of \(epochBatches) batches visits \(epochBatches * B) different windows once each",
+  "\(tiling)one epoch of \(epochBatches) batches visits \(epochBatches * B) different windows once each",
   visits.filter { $0 == 1 }.count == epochLoader.batchesPerEpoch * B && visits.allSatisfy { $0 <= 1 })
 _ = epochLoader.nextIndices()
 report.check("the next batch starts epoch 1 with a fresh shuffle", epochLoader.epoch == 1)
