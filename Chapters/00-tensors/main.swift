@@ -7,16 +7,29 @@
 import Foundation
 import GPTKit
 
+/// What this chapter can be told, read once and checked before any work. Each option's line
+/// holds its default, its `--quick` value and its range; `--help` is printed from them.
+struct Options {
+  static let size = Setting(
+    "size", "square matrix size for the speed measurement", default: 1024, quick: 128, in: 16...8192)
+  static let threads = Setting("threads", "threads for the fast matmul", default: Parallel.threadCount, in: 1...256)
+  static let all: [Option] = [size.option, threads.option]
+
+  var size: Int
+  var threads: Int
+
+  init(_ args: Arguments) {
+    (size, threads) = (args[Self.size], args[Self.threads])
+  }
+}
+
 let args = Arguments.parseOrExit(
   "ch00-tensors",
   summary: "Chapter 00: tensors, matrix multiplication speed, backward passes and gradient checks.",
-  options: [
-    Option("size", "square matrix size for the speed measurement", default: "1024"),
-    Option("threads", "threads for the fast matmul", default: "\(Parallel.threadCount)"),
-  ])
-let quick = args.flag("quick")
-let size = quick ? 128 : args.int("size", in: 16...8192)
-Parallel.threadCount = args.int("threads", in: 1...256)
+  options: Options.all)
+let options = Options(args)
+let size = options.size
+Parallel.threadCount = options.threads
 let report = ChapterReport("00 tensors")
 var rng = SplitMix64(seed: 1337)
 
@@ -75,21 +88,24 @@ let naiveSpeed = gflops(naiveSize, naive: true)
 let fastSpeed = gflops(size, naive: false)
 let peak = PeakFlops.measure(threads: Parallel.threadCount)
 report.info("naive matmul \(naiveSize)x\(naiveSize): \(naiveSpeed.formatted(decimals: 1)) GFLOP/s (1 thread)")
+let threads = counted(Parallel.threadCount, "thread")
+report.info("fast matmul \(size)x\(size): \(fastSpeed.formatted(decimals: 1)) GFLOP/s on \(threads)")
+let ofPeak = Int(100 * fastSpeed / peak)
+let overNaive = Int((fastSpeed / naiveSpeed).rounded())
 report.info(
-  "fast matmul \(size)x\(size): \(fastSpeed.formatted(decimals: 1)) GFLOP/s on \(Parallel.threadCount) threads")
-report.info(
-  "this CPU's FMA peak: \(peak.formatted(decimals: 1)) GFLOP/s on \(Parallel.threadCount) threads: the fast kernel reaches \(Int(100 * fastSpeed / peak))%, \(Int((fastSpeed / naiveSpeed).rounded()))x the naive loop"
-)
+  "this CPU's FMA peak: \(peak.formatted(decimals: 1)) GFLOP/s on \(threads): "
+    + "the fast kernel reaches \(ofPeak)%, \(overNaive)x the naive loop")
 
 // MARK: 3. Backward passes and gradient checks
 report.section("3. backward passes, each proven by a gradient check")
 
 /// Runs the gradient check and prints it as a check line.
-@MainActor func gradientCheck(_ name: String, _ x: Tensor, forward: (Tensor) -> Tensor, backward: (Tensor) -> Tensor) {
+@MainActor func gradientCheck(
+  _ name: String, _ x: Tensor, forward: (Tensor) -> Tensor, backward: (Tensor) -> Tensor
+) {
   let result = GradientCheck.check(x, forward: forward, backward: backward)
-  report.check(
-    "\(name): rel err \(result.relativeError.formatted(significant: 1)) < 1e-2 over \(result.checked) elements",
-    result.passes())
+  let error = result.relativeError.formatted(significant: 1)
+  report.check("\(name): rel err \(error) < 1e-2 over \(result.checked) elements", result.passes())
 }
 
 let h = Tensor.randn([4, 16], std: 2, rng: &rng)
@@ -156,9 +172,10 @@ for _ in 0..<100 {
   w = w + (-1.0) * dW  // plain gradient descent, learning rate 1
   losses.append(loss)
 }
+let lnClasses = log(Float(classes))
 report.check(
-  "initial loss \(losses[0].formatted(decimals: 4)) equals ln(\(classes)) = \(log(Float(classes)).formatted(decimals: 4))",
-  abs(losses[0] - log(Float(classes))) < 1e-4)
+  "initial loss \(losses[0].formatted(decimals: 4)) equals ln(\(classes)) = \(lnClasses.formatted(decimals: 4))",
+  abs(losses[0] - lnClasses) < 1e-4)
 report.check(
   "100 gradient steps lower the loss: \(losses[0].formatted(decimals: 3)) -> \(losses[99].formatted(decimals: 3))",
   losses[99] < 0.5 * losses[0])

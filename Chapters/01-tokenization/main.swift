@@ -6,29 +6,48 @@
 import Foundation
 import GPTKit
 
+/// What this chapter can be told, read once and checked before any work. Each option's line
+/// holds its default and its range; `--help` is printed from them. `--quick` changes nothing
+/// here: the whole chapter takes seconds.
+struct Options {
+  static let data = Setting("data", "the text to train on", default: Corpus.shakespeare, placeholder: "PATH")
+  static let vocab = Setting(
+    "vocab", "BPE vocabulary size to train (saved for later chapters)", default: 512, in: 257...65_536)
+  static let encode = Setting("encode", "show how TEXT is tokenized and exit", default: "")
+  static let tiktoken = Setting(
+    "tiktoken", "a tiktoken rank file to use (e.g. corpora/tiktoken/cl100k_base.tiktoken)", default: "",
+    placeholder: "PATH")
+  static let pattern = Setting("pattern", "the split pattern of --tiktoken's rank file", default: SplitPattern.cl100k)
+  static let all: [Option] = [data.option, vocab.option, encode.option, tiktoken.option, pattern.option]
+
+  var dataPath: String
+  var vocabularySize: Int
+  /// The text to show cut into tokens, or nil to run the chapter.
+  var encode: String?
+  /// A rank file for `--encode` and the compression table, or nil for our trained BPE.
+  var tiktoken: String?
+  var pattern: SplitPattern
+
+  init(_ args: Arguments) {
+    (dataPath, vocabularySize, pattern) = (args[Self.data], args[Self.vocab], args[Self.pattern])
+    encode = args.isSet(Self.encode) ? args[Self.encode] : nil
+    tiktoken = args[Self.tiktoken].isEmpty ? nil : args[Self.tiktoken]
+  }
+}
+
 let args = Arguments.parseOrExit(
   "ch01-tokenization",
   summary: "Chapter 01: from characters to byte-level BPE, checked against tiktoken.",
-  options: [
-    Option("data", "the text to train on", default: Corpus.shakespeare),
-    Option("vocab", "BPE vocabulary size to train (saved for later chapters)", default: "512"),
-    Option("encode", "show how TEXT is tokenized and exit", default: ""),
-    Option("tiktoken", "a tiktoken rank file to use (e.g. corpora/tiktoken/cl100k_base.tiktoken)", default: ""),
-    Option("pattern", "split pattern: gpt2, cl100k or o200k", default: "cl100k"),
-  ])
-let dataPath = args.string("data")
-let vocabularySize = args.int("vocab", in: 257...65_536)
-guard let pattern = SplitPattern(rawValue: args.string("pattern")) else {
-  fail("--pattern must be gpt2, cl100k or o200k, got '\(args.string("pattern"))'", code: 2)
-}
+  options: Options.all)
+let options = Options(args)
+let (dataPath, vocabularySize, pattern) = (options.dataPath, options.vocabularySize, options.pattern)
 let corpus: String
 do { corpus = try Corpus.load(dataPath, minimumBytes: 1000) } catch { fail(error.description) }
 let cl100kPath = "corpora/tiktoken/cl100k_base.tiktoken"
 
 /// The tokenizer `--encode` and the compression table use: a rank file, or our trained BPE.
 @MainActor func chosenTokenizer() -> (BPETokenizer, String) {
-  let path = args.string("tiktoken")
-  if !path.isEmpty {
+  if let path = options.tiktoken {
     do {
       let eot = pattern == .o200k ? 199_999 : pattern == .cl100k ? 100_257 : 50_256
       return (try RankFile.load(path, pattern: pattern, specialTokens: ["<|endoftext|>": eot]), path)
@@ -40,9 +59,8 @@ let cl100kPath = "corpora/tiktoken/cl100k_base.tiktoken"
   } catch { fail("\(error)") }
 }
 
-if args.isSet("encode") {  // the learner's tool: how is this text cut?
+if let text = options.encode {  // the learner's tool: how is this text cut?
   let (bpe, name) = chosenTokenizer()
-  let text = args.string("encode")
   let ids = bpe.encodeOrdinary(text)
   print("\(name): \(text.utf8.count) bytes -> \(ids.count) tokens")
   print(ids.map { "[\(bpe.decode([$0]).debugDescription.dropFirst().dropLast())]" }.joined())
@@ -81,8 +99,9 @@ do {
 }
 let composed = "\u{E9}"
 let decomposed = "e\u{301}"
+let decomposedScalars = decomposed.unicodeScalars.count
 report.check(
-  "\"é\" composed is 1 scalar, decomposed is \(decomposed.unicodeScalars.count); Swift counts both as \(decomposed.count) Character",
+  "\"é\" composed is 1 scalar, decomposed is \(decomposedScalars); Swift counts both as \(decomposed.count) Character",
   composed == decomposed && composed.unicodeScalars.count == 1 && decomposed.count == 1)
 
 // MARK: 2. Bytes

@@ -7,30 +7,49 @@
 import Foundation
 import GPTKit
 
+/// What this chapter can be told, read once and checked before any work. Each option's line
+/// holds its default and its range; `--help` is printed from them. `--quick` changes nothing
+/// here: the whole chapter takes seconds.
+struct Options {
+  static let data = Setting("data", "the text to load", default: Corpus.shakespeare, placeholder: "PATH")
+  static let tokenizer = Setting(
+    "tokenizer", "bpe (trained in chapter 01) or char: one token per character", default: TrainingText.Tokenizer.bpe,
+    among: [.bpe, .char])
+  static let vocab = Setting("vocab", "BPE vocabulary size", default: 512, in: 257...65_536)
+  static let context = Setting("context", "context length T: tokens per window", default: 64, in: 1...65_536)
+  static let stride = Setting(
+    "stride", "distance between window starts, 0 for T (windows that tile)", default: 0, in: 0...65_536)
+  static let batch = Setting("batch", "batch size B", default: 8, in: 1...65_536)
+  static let seed = Setting("seed", "seed for the shuffled order", default: 1337, in: 0...Int.max)
+  static let all: [Option] = [
+    data.option, tokenizer.option, vocab.option, context.option, stride.option, batch.option, seed.option,
+  ]
+
+  var dataPath: String
+  var tokenizer: TrainingText.Tokenizer
+  var vocabularySize: Int
+  var T: Int
+  var stride: Int
+  var B: Int
+  var seed: UInt64
+
+  init(_ args: Arguments) {
+    (dataPath, tokenizer, vocabularySize) = (args[Self.data], args[Self.tokenizer], args[Self.vocab])
+    (T, B, seed) = (args[Self.context], args[Self.batch], UInt64(args[Self.seed]))
+    stride = args[Self.stride] == 0 ? T : args[Self.stride]
+  }
+}
+
 let args = Arguments.parseOrExit(
   "ch02-dataloader",
   summary: "Chapter 02: from a token stream to shuffled (x, y) batches.",
-  options: [
-    Option("data", "the text to load", default: Corpus.shakespeare),
-    Option("tokenizer", "bpe (trained in chapter 01) or char", default: "bpe"),
-    Option("vocab", "BPE vocabulary size", default: "512"),
-    Option("context", "context length T (tokens per window)", default: "64"),
-    Option("stride", "distance between window starts (default: T)", default: "0"),
-    Option("batch", "batch size B", default: "8"),
-    Option("seed", "seed for the shuffled order", default: "1337"),
-  ])
-let dataPath = args.string("data")
-let T = args.int("context", in: 1...65_536)
-let stride = args.isSet("stride") ? args.int("stride", in: 1...65_536) : T
-let B = args.int("batch", in: 1...65_536)
-let seed = UInt64(args.int("seed", in: 0...Int.max))
-guard let kind = TrainingText.Tokenizer(rawValue: args.string("tokenizer")) else {
-  fail("--tokenizer must be bpe or char, got '\(args.string("tokenizer"))'", code: 2)
-}
+  options: Options.all)
+let options = Options(args)
+let (dataPath, T, stride, B, seed) = (options.dataPath, options.T, options.stride, options.B, options.seed)
 let start = monotonicSeconds()
 let data: TrainingText
 do {
-  data = try TrainingText.load(dataPath, tokenizer: kind, vocabularySize: args.int("vocab", in: 257...65_536))
+  data = try TrainingText.load(dataPath, tokenizer: options.tokenizer, vocabularySize: options.vocabularySize)
 } catch {
   fail("\(error)")
 }
@@ -44,13 +63,14 @@ if data.trainedTokenizer {
   report.info(
     "no saved tokenizer for this text: trained BPE-\(tokenizer.vocabularySize) now (chapter 01 does this too)")
 }
+let ready = formatDuration(monotonicSeconds() - start)
 report.info(
-  "\(tokenizer.identity): \(tokens.count) tokens from \(corpus.utf8.count) bytes, ready in \(formatDuration(monotonicSeconds() - start)) (\(cachePath))"
-)
+  "\(tokenizer.identity): \(tokens.count) tokens from \(corpus.utf8.count) bytes, ready in \(ready) (\(cachePath))")
 let fileSize = (try? FileManager.default.attributesOfItem(atPath: cachePath)[.size] as? Int) ?? 0
+let bytesPerToken = tokenizer.vocabularySize <= 65_536 ? 2 : 4
 report.check(
-  "the cache stores \(tokens.count) tokens in \(fileSize) bytes: \(tokenizer.vocabularySize <= 65_536 ? 2 : 4) bytes each",
-  fileSize == 20 + (tokenizer.vocabularySize <= 65_536 ? 2 : 4) * tokens.count)
+  "the cache stores \(tokens.count) tokens in \(fileSize) bytes: \(bytesPerToken) bytes each",
+  fileSize == 20 + bytesPerToken * tokens.count)
 report.check(
   "reading the cache gives the same tokens as encoding afresh",
   (try? TokenFile.read(cachePath)) == (try? tokenizer.encodeText(corpus).map(Int32.init)))
@@ -61,8 +81,8 @@ let (train, validation) = trainValidationSplit(tokens)
 report.info("train: \(train.count) tokens, validation: \(validation.count) tokens")
 guard train.count > T, validation.count > T else {
   fail(
-    "\(dataPath) gives \(train.count) training and \(validation.count) validation tokens; a window needs T + 1 = \(T + 1): use a longer text or a smaller --context"
-  )
+    "\(dataPath) gives \(train.count) training and \(validation.count) validation tokens; "
+      + "a window needs T + 1 = \(T + 1): use a longer text or a smaller --context")
 }
 report.check(
   "the split is at a token boundary and loses nothing: \(train.count) + \(validation.count) = \(tokens.count)",
@@ -99,7 +119,8 @@ for (t, s) in [(4, 4), (4, 2), (4, 1), (64, 64), (64, 32), (256, 256), (256, 128
     countsMatch && formula == enumerated && formula == TokenWindows(train, contextLength: t, stride: s).count
   countLines.append("(\(t), \(s)): \(formula)")
 }
-report.check("window counts (T, stride) = (N - T - 1) / stride + 1: \(countLines.joined(separator: ", "))", countsMatch)
+report.check(
+  "window counts (T, stride) = (N - T - 1) / stride + 1: \(countLines.joined(separator: ", "))", countsMatch)
 
 // MARK: 4. Batches
 report.section("4. shuffled batches of shape (B, T)")
@@ -109,7 +130,8 @@ report.check(
   "a batch is (B, T) = (\(B), \(T)): x and y hold \(B * T) ids each",
   first.B == B && first.T == T && first.x.count == B * T && first.y.count == B * T)
 report.check(
-  "\(windows.count) windows / B = \(loader.batchesPerEpoch) batches per epoch; the ragged tail of \(windows.count % B) windows waits for the next shuffle",
+  "\(windows.count) windows / B = \(loader.batchesPerEpoch) batches per epoch; "
+    + "the ragged tail of \(windows.count % B) windows waits for the next shuffle",
   loader.batchesPerEpoch == windows.count / B)
 var again = DataLoader(windows, batchSize: B, seed: seed)
 var other = DataLoader(windows, batchSize: B, seed: seed + 1)
@@ -119,8 +141,10 @@ report.check(
 var epochLoader = DataLoader(TokenWindows(train, contextLength: T, stride: T), batchSize: B, seed: seed)
 var visits = [Int](repeating: 0, count: epochLoader.windows.count)
 for _ in 0..<epochLoader.batchesPerEpoch { for i in epochLoader.nextIndices() { visits[i] += 1 } }
+let epochBatches = epochLoader.batchesPerEpoch
+let tiling = stride == T ? "" : "with stride T (windows that tile), "  // this epoch's windows, not --stride's
 report.check(
-  "one epoch of \(epochLoader.batchesPerEpoch) batches visits \(epochLoader.batchesPerEpoch * B) different windows once each",
+  "\(tiling)one epoch of \(epochBatches) batches visits \(epochBatches * B) different windows once each",
   visits.filter { $0 == 1 }.count == epochLoader.batchesPerEpoch * B && visits.allSatisfy { $0 <= 1 })
 _ = epochLoader.nextIndices()
 report.check("the next batch starts epoch 1 with a fresh shuffle", epochLoader.epoch == 1)
@@ -135,7 +159,8 @@ for _ in 0..<startsPerEpoch {
   for p in s..<(s + T) { covered[p] = true }
 }
 let coverage = Double(covered.filter { $0 }.count) / Double(train.count)
+let percent = (100 * coverage).formatted(decimals: 1)
 report.check(
-  "\(startsPerEpoch) random windows (one epoch's worth) cover \((100 * coverage).formatted(decimals: 1))% of training tokens, near 1 - 1/e = 63.2%",
+  "\(startsPerEpoch) random windows (one epoch's worth) cover \(percent)% of training tokens, near 1 - 1/e = 63.2%",
   abs(coverage - (1 - exp(-1))) < 0.02)
 report.finish()

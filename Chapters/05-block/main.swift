@@ -7,9 +7,27 @@
 import Foundation
 import GPTKit
 
+/// What this chapter can be told, read once and checked before any work; `--help` is
+/// printed from the option below. `--quick` shortens section 6's SGD run.
+struct Options {
+  static let data = Setting(
+    "data", "the text for the real-data checks", default: Corpus.shakespeare, placeholder: "PATH")
+  static let all: [Option] = [data.option]
+
+  var dataPath: String
+  /// Section 6: plain SGD steps on one batch, and how many of the batch's rows it uses.
+  var sgdSteps = 30
+  var sgdRows = 8
+
+  init(_ args: Arguments) {
+    dataPath = args[Self.data]
+    if args.flag("quick") { (sgdSteps, sgdRows) = (6, 2) }  // the quick preset
+  }
+}
+
 let args = Arguments.parseOrExit(
-  "ch05-block", summary: "Chapter 05: the transformer block and the whole GPT, verified.",
-  options: [Option("data", "the text for the real-data checks", default: Corpus.shakespeare)])
+  "ch05-block", summary: "Chapter 05: the transformer block and the whole GPT, verified.", options: Options.all)
+let options = Options(args)
 let report = ChapterReport("05 block")
 var rng = SplitMix64(seed: 5)
 
@@ -47,11 +65,12 @@ report.info(
 report.info(
   "gelu:  "
     + [-3, -1, -0.5, 0, 0.5, 1, 3].map {
-      Double(GELU.forward(Tensor(shape: [1], storage: [Float($0)])).storage[0]).formatted(decimals: 3).padding(
-        toLength: 7, withPad: " ", startingAt: 0)
+      let y = Double(GELU.forward(Tensor(shape: [1], storage: [Float($0)])).storage[0])
+      return y.formatted(decimals: 3).padding(toLength: 7, withPad: " ", startingAt: 0)
     }.joined())
 report.check(
-  "GELU dips to \(dip.formatted(decimals: 3)) at x = \(at.formatted(decimals: 2)) and is smooth; ReLU is flat below 0 and kinked at 0",
+  "GELU dips to \(dip.formatted(decimals: 3)) at x = \(at.formatted(decimals: 2)) and is smooth; "
+    + "ReLU is flat below 0 and kinked at 0",
   abs(dip + 0.170) < 0.001 && abs(at + 0.75) < 0.02)
 
 // MARK: 3. A block, then the GPT
@@ -97,7 +116,7 @@ report.check(
 // MARK: 5. Where the loss starts
 report.section("5. an untrained GPT's loss is ln(V)")
 let tokens: [Int32]
-do { tokens = try TrainingText.load(args.string("data")).tokens } catch { fail("\(error)") }
+do { tokens = try TrainingText.load(options.dataPath).tokens } catch { fail("\(error)") }
 var loader = DataLoader(TokenWindows(tokens, contextLength: 64, stride: 64), batchSize: 8, seed: 5)
 let batch = loader.nextBatch()
 for V in [65, 512] {
@@ -105,14 +124,15 @@ for V in [65, 512] {
   let x = batch.x.map { $0 % Int32(V) }
   let y = batch.y.map { $0 % Int32(V) }
   let loss = GPT(config).forward(inputs: x, targets: y, B: 8, T: 64)!
+  let lnV = log(Float(V))
   report.check(
-    "V = \(V): initial loss \(loss.formatted(decimals: 3)) vs ln(\(V)) = \(log(Float(V)).formatted(decimals: 3)) (within 0.3)",
-    abs(loss - log(Float(V))) < 0.3)
+    "V = \(V): initial loss \(loss.formatted(decimals: 3)) vs ln(\(V)) = \(lnV.formatted(decimals: 3)) (within 0.3)",
+    abs(loss - lnV) < 0.3)
 }
 
 // MARK: 6. It can learn
 report.section("6. a few gradient steps on one batch lower the loss")
-let (sgdSteps, sgdRows) = args.flag("quick") ? (6, 2) : (30, 8)
+let (sgdSteps, sgdRows) = (options.sgdSteps, options.sgdRows)
 let rowsOfBatch = Array(batch.x.prefix(sgdRows * 64)), targetsOfBatch = Array(batch.y.prefix(sgdRows * 64))
 let learner = GPT(GPTConfig(vocabularySize: 512, contextLength: 64, layerCount: 2, headCount: 4, channels: 64))
 var trace: [Float] = []
@@ -122,8 +142,7 @@ for _ in 0..<sgdSteps {
   learner.backward()
   for i in 0..<learner.parameterCount { learner.parameters.base[i] -= 0.5 * learner.gradients.base[i] }  // plain SGD
 }
-report.info(
-  "\(sgdSteps) SGD steps on one batch of \(sgdRows) x 64 BPE-512 tokens: loss \(trace[0].formatted(decimals: 3)) -> \(trace.last!.formatted(decimals: 3))"
-)
+let (firstLoss, lastLoss) = (trace[0].formatted(decimals: 3), trace.last!.formatted(decimals: 3))
+report.info("\(sgdSteps) SGD steps on one batch of \(sgdRows) x 64 BPE-512 tokens: loss \(firstLoss) -> \(lastLoss)")
 report.check("plain SGD on one batch lowers the loss by more than 0.3 nats", trace.last! < trace[0] - 0.3)
 report.finish()

@@ -7,80 +7,139 @@
 import Foundation
 import GPTKit
 
+/// What this chapter can be told, read once and checked before any work. Each option's line
+/// holds its default, its `--quick` value (a model that trains in seconds) and its range;
+/// `--help` is printed from them. A value you give wins over the `--quick` value.
+struct Options {
+  static let data = Setting("data", "the text to train on", default: Corpus.shakespeare, placeholder: "PATH")
+  static let tokenizer = Setting(
+    "tokenizer", "bpe (chapter 01's, --vocab) or char", default: TrainingText.Tokenizer.bpe, among: [.bpe, .char])
+  static let vocab = Setting("vocab", "BPE vocabulary size", default: 512, in: 257...65_536)
+  static let steps = Setting("steps", "optimizer steps", default: 1500, quick: 150, in: 1...10_000_000)
+  static let batch = Setting("batch", "sequences per micro-batch", default: 16, quick: 8, in: 1...4096)
+  static let accumulation = Setting(
+    "accumulation", "micro-batches per step (gradient accumulation)", default: 1, in: 1...1024)
+  static let lr = Setting("lr", "peak learning rate", default: 3e-3, quick: 1e-2, "a positive number") { $0 > 0 }
+  static let context = Setting("context", "context length T in tokens", default: 128, quick: 64, in: 2...4096)
+  static let layers = Setting("layers", "transformer blocks L", default: 4, quick: 2, in: 1...64)
+  static let heads = Setting("heads", "attention heads", default: 6, quick: 4, in: 1...256)
+  static let channels = Setting("channels", "width C (a multiple of --heads)", default: 192, quick: 64, in: 1...8192)
+  static let dropout = Setting(
+    "dropout", "dropout probability while training", default: 0.1, "a probability in [0, 1)"
+  ) { $0 >= 0 && $0 < 1 }
+  static let evalInterval = Setting(
+    "eval-interval", "steps between loss estimates and checkpoints", default: 100, quick: 20, in: 1...1_000_000)
+  static let seed = Setting("seed", "seed for initialisation and data order", default: 1337, in: 0...Int.max)
+  // A quick run never touches the real run's folder: `swift test` runs chapters with --quick.
+  static let out = Setting(
+    "out", "folder for checkpoints and the loss curve", default: "runs/ch06", quick: "runs/ch06-quick",
+    placeholder: "PATH")
+  static let resume = Setting(flag: "resume", "continue the run saved in --out")
+  static let all: [Option] = [
+    data.option, tokenizer.option, vocab.option, steps.option, batch.option, accumulation.option, lr.option,
+    context.option, layers.option, heads.option, channels.option, dropout.option, evalInterval.option,
+    seed.option, out.option, resume.option,
+  ]
+
+  var dataPath: String
+  var tokenizer: TrainingText.Tokenizer
+  var vocabularySize: Int
+  var steps: Int
+  var batchSize: Int
+  var accumulation: Int
+  var learningRate: Float
+  var contextLength: Int
+  var layers: Int
+  var heads: Int
+  var channels: Int
+  var dropout: Float
+  var evalInterval: Int
+  var seed: UInt64
+  var out: String
+  var resume: Bool
+  // Not options, but set by the quick preset too.
+  /// Batches averaged for each loss estimate.
+  var evalBatches = 8
+  /// The learning rate of the one-batch memorisation test (section 1).
+  var overfitLearningRate: Float = 3e-3
+  /// Tokens of the greedy sample at the end.
+  var sampleTokens = 120
+
+  init(_ args: Arguments) {
+    (dataPath, tokenizer, vocabularySize) = (args[Self.data], args[Self.tokenizer], args[Self.vocab])
+    (steps, batchSize, accumulation) = (args[Self.steps], args[Self.batch], args[Self.accumulation])
+    (learningRate, dropout) = (Float(args[Self.lr]), Float(args[Self.dropout]))
+    (contextLength, layers, heads, channels) = (
+      args[Self.context], args[Self.layers], args[Self.heads], args[Self.channels]
+    )
+    (evalInterval, seed) = (args[Self.evalInterval], UInt64(args[Self.seed]))
+    (out, resume) = (args[Self.out], args[Self.resume])
+    if args.flag("quick") { (evalBatches, overfitLearningRate, sampleTokens) = (2, 1e-2, 20) }  // the quick preset
+    guard channels % heads == 0 else {
+      fail("--channels (\(channels)) must be a multiple of --heads (\(heads))", code: 2)
+    }
+  }
+}
+
 let args = Arguments.parseOrExit(
   "ch06-training",
   summary: "Chapter 06: train a GPT on a laptop CPU, with checkpoints, resume and a loss curve.",
-  options: [
-    Option("data", "the text to train on", default: Corpus.shakespeare),
-    Option("tokenizer", "bpe (chapter 01's, --vocab) or char", default: "bpe"),
-    Option("vocab", "BPE vocabulary size", default: "512"),
-    Option("steps", "optimizer steps", default: "1500"),
-    Option("batch", "sequences per micro-batch", default: "16"),
-    Option("accumulation", "micro-batches per step (gradient accumulation)", default: "1"),
-    Option("lr", "peak learning rate", default: "3e-3"),
-    Option("context", "context length T in tokens", default: "128"),
-    Option("layers", "transformer blocks L", default: "4"),
-    Option("heads", "attention heads", default: "6"),
-    Option("channels", "width C (a multiple of --heads)", default: "192"),
-    Option("dropout", "dropout probability while training", default: "0.1"),
-    Option("eval-interval", "steps between loss estimates and checkpoints", default: "100"),
-    Option("seed", "seed for initialisation and data order", default: "1337"),
-    Option("out", "folder for checkpoints and the loss curve", default: "runs/ch06"),
-    Option(flag: "resume", "continue the run saved in --out"),
-  ])
-let quick = args.flag("quick")
-// A quick run never touches the real run's folder: `swift test` runs chapters with --quick.
-let out = quick && !args.isSet("out") ? "runs/ch06-quick" : args.string("out")
-let dataPath = args.string("data")
-guard let kind = TrainingText.Tokenizer(rawValue: args.string("tokenizer")) else {
-  fail("--tokenizer must be bpe or char, got '\(args.string("tokenizer"))'", code: 2)
-}
+  options: Options.all)
+let options = Options(args)
+let out = options.out
+let dataPath = options.dataPath
 let data: TrainingText
 do {
-  data = try TrainingText.load(dataPath, tokenizer: kind, vocabularySize: args.int("vocab", in: 257...65_536))
+  data = try TrainingText.load(dataPath, tokenizer: options.tokenizer, vocabularySize: options.vocabularySize)
 } catch {
   fail("\(error)")
 }
 let (corpus, tokenizer, tokens) = (data.text, data.tokenizer, data.tokens)
+/// How the loss curve names the text, and the prompt of the closing sample: the play's first
+/// line for Shakespeare, the first words of your own text otherwise.
+let isShakespeare = dataPath == Corpus.shakespeare
+let textName = isShakespeare ? "Shakespeare" : (dataPath as NSString).lastPathComponent
+let opening = isShakespeare ? "First Citizen:\n" : String(corpus.prefix(while: { $0 != "\n" }).prefix(24))
 let (trainTokens, validationTokens) = trainValidationSplit(tokens)
 let charsPerToken = data.charactersPerToken
 
-let heads = args.int("heads", in: 1...256)
-let channels = args.int("channels", in: 1...8192)
-guard channels % heads == 0 else { fail("--channels (\(channels)) must be a multiple of --heads (\(heads))", code: 2) }
 let config = GPTConfig(
-  vocabularySize: tokenizer.vocabularySize, contextLength: quick ? 64 : args.int("context", in: 2...4096),
-  layerCount: quick ? 2 : args.int("layers", in: 1...64), headCount: quick ? 4 : heads, channels: quick ? 64 : channels,
-  dropout: Float(args.double("dropout", "a probability in [0, 1)", where: { $0 >= 0 && $0 < 1 })))
-var options = TrainingOptions(
-  steps: quick ? 150 : args.int("steps", in: 1...10_000_000), batchSize: quick ? 8 : args.int("batch", in: 1...4096))
-options.accumulation = args.int("accumulation", in: 1...1024)
-options.learningRate = quick ? 1e-2 : Float(args.double("lr", "a positive number", where: { $0 > 0 }))
-options.warmupSteps = max(1, min(100, options.steps / 10))
-options.evalInterval = quick ? 20 : args.int("eval-interval", in: 1...1_000_000)
-options.evalBatches = quick ? 2 : 8
-options.seed = UInt64(args.int("seed", in: 0...Int.max))
-guard trainTokens.count > config.contextLength * options.batchSize,
-  validationTokens.count > config.contextLength * options.batchSize
+  vocabularySize: tokenizer.vocabularySize, contextLength: options.contextLength, layerCount: options.layers,
+  headCount: options.heads, channels: options.channels, dropout: options.dropout)
+var training = TrainingOptions(steps: options.steps, batchSize: options.batchSize)
+training.accumulation = options.accumulation
+training.learningRate = options.learningRate
+training.warmupSteps = max(1, min(100, training.steps / 10))
+training.evalInterval = options.evalInterval
+training.evalBatches = options.evalBatches
+training.seed = options.seed
+guard trainTokens.count > config.contextLength * training.batchSize,
+  validationTokens.count > config.contextLength * training.batchSize
 else {
   fail(
-    "\(dataPath) has \(tokens.count) tokens: too few for batches of \(options.batchSize) x \(config.contextLength); use a longer text or smaller --batch/--context"
-  )
+    "\(dataPath) has \(tokens.count) tokens: too few for batches of \(training.batchSize) x \(config.contextLength); "
+      + "use a longer text or smaller --batch/--context")
 }
+/// Tokens one optimizer step reads: B sequences of T, times the accumulated micro-batches.
+let tokensPerStep = training.batchSize * training.accumulation * config.contextLength
 
 let report = ChapterReport("06 training")
-let model = GPT(config, seed: options.seed)
-let trainer = Trainer(model: model, train: trainTokens, validation: validationTokens, options: options)
+let model = GPT(config, seed: training.seed)
+let trainer = Trainer(model: model, train: trainTokens, validation: validationTokens, options: training)
 let fingerprint = TokenizerStore.fingerprint(corpus) + "-" + tokenizer.identity
 report.info(
-  "\(tokenizer.identity) on \(dataPath): \(trainTokens.count) train / \(validationTokens.count) validation tokens, \(charsPerToken.formatted(decimals: 2)) characters per token"
-)
+  "\(tokenizer.identity) on \(dataPath): \(trainTokens.count) train / \(validationTokens.count) validation tokens, "
+    + "\(charsPerToken.formatted(decimals: 2)) characters per token")
 report.info(
-  "model: \(config.layerCount) layers, \(config.headCount) heads, C \(config.channels), T \(config.contextLength): \(model.parameterCount) parameters"
-)
+  "model: \(counted(config.layerCount, "layer")), \(counted(config.headCount, "head")), "
+    + "C \(config.channels), T \(config.contextLength): "
+    + "\(model.parameterCount) parameters")
+let totalTokens = training.steps * tokensPerStep
+let epochs = (Double(totalTokens) / Double(trainTokens.count)).formatted(decimals: 1)
+let tokensPerParameter = (Double(totalTokens) / Double(model.parameterCount)).formatted(decimals: 2)
 report.info(
-  "\(options.steps) steps x \(options.batchSize * options.accumulation) x \(config.contextLength) tokens = \(options.steps * options.batchSize * options.accumulation * config.contextLength) tokens (\((Double(options.steps * options.batchSize * options.accumulation * config.contextLength) / Double(trainTokens.count)).formatted(decimals: 1)) epochs, \((Double(options.steps * options.batchSize * options.accumulation * config.contextLength) / Double(model.parameterCount)).formatted(decimals: 2)) tokens per parameter)"
-)
+  "\(training.steps) steps x \(training.batchSize * training.accumulation) x \(config.contextLength) tokens "
+    + "= \(totalTokens) tokens (\(epochs) epochs, \(tokensPerParameter) tokens per parameter)")
 
 /// Per-token loss in nats -> nats and bits per character, so BPE and char runs compare.
 func perCharacter(_ loss: Float) -> String {
@@ -89,25 +148,27 @@ func perCharacter(_ loss: Float) -> String {
 }
 
 // MARK: 1. The starting line and a sanity run
-if args.flag("resume") {
+if options.resume {
   do {
     let state = try trainer.resume(from: "\(out)/latest")
     guard state.corpusFingerprint == fingerprint else {
       fail(
-        "\(out)/latest was trained on another text or tokenizer: resume with the same --data/--tokenizer, or use a new --out"
-      )
+        "\(out)/latest was trained on another text or tokenizer: "
+          + "resume with the same --data/--tokenizer, or use a new --out")
     }
-    report.info("resumed \(out)/latest at step \(state.step) of \(options.steps)")
+    report.info("resumed \(out)/latest at step \(state.step) of \(training.steps)")
   } catch { fail("\(error)") }
 } else {
   report.section("1. the starting line")
   let (_, initial) = trainer.evaluate()
+  let (V, lnV) = (config.vocabularySize, log(Float(config.vocabularySize)))
   report.check(
-    "step-0 validation loss \(initial.formatted(decimals: 3)) vs ln(\(config.vocabularySize)) = \(log(Float(config.vocabularySize)).formatted(decimals: 3)) (within 0.3)",
-    abs(initial - log(Float(config.vocabularySize))) < 0.3)
+    "step-0 validation loss \(initial.formatted(decimals: 3)) vs ln(\(V)) = \(lnV.formatted(decimals: 3)) (within 0.3)",
+    abs(initial - lnV) < 0.3)
   // A model that cannot memorise one batch cannot learn anything: a classic first test.
-  var one = options
-  (one.steps, one.batchSize, one.warmupSteps, one.learningRate, one.evalBatches) = (40, 4, 5, quick ? 1e-2 : 3e-3, 1)
+  var one = training
+  (one.steps, one.batchSize, one.warmupSteps, one.learningRate, one.evalBatches) =
+    (40, 4, 5, options.overfitLearningRate, 1)
   var overfitConfig = config
   overfitConfig.dropout = 0
   let single = Trainer(
@@ -124,22 +185,20 @@ if args.flag("resume") {
 report.section("2. training")
 if trainer.step == 0 { trainer.record() }
 let startValidation = trainer.history.first!.validationLoss
-var progress = ProgressLine(total: options.steps, interval: 15)
+var progress = ProgressLine(total: training.steps, interval: 15)
 let started = monotonicSeconds()
 let startStep = trainer.step
 do {
-  while trainer.step < options.steps {
+  while trainer.step < training.steps {
     let (loss, _, _) = try trainer.trainStep()
     let elapsed = monotonicSeconds() - started
-    let tokensPerSecond =
-      Double((trainer.step - startStep) * options.batchSize * options.accumulation * config.contextLength)
-      / max(elapsed, 1e-9)
+    let tokensPerSecond = Double((trainer.step - startStep) * tokensPerStep) / max(elapsed, 1e-9)
     let validation = trainer.history.last!.validationLoss
     progress.update(
       trainer.step,
-      "step \(trainer.step) | train \(loss.formatted(decimals: 3)) | val \(validation.formatted(decimals: 3)) | \((tokensPerSecond / 1000).formatted(decimals: 1))k tok/s"
-    )
-    if trainer.step % options.evalInterval == 0 || trainer.step == options.steps {
+      "step \(trainer.step) | train \(loss.formatted(decimals: 3)) | val \(validation.formatted(decimals: 3)) | "
+        + "\((tokensPerSecond / 1000).formatted(decimals: 1))k tok/s")
+    if trainer.step % training.evalInterval == 0 || trainer.step == training.steps {
       let (_, improved) = trainer.record()
       try Checkpoint.save(
         model: model, optimizer: trainer.optimizer, state: trainer.checkpointState(corpusFingerprint: fingerprint),
@@ -158,17 +217,17 @@ do {
 progress.finish()
 let elapsed = monotonicSeconds() - started
 let final = trainer.history.last!
+let speed = (Double((trainer.step - startStep) * tokensPerStep) / elapsed / 1000).formatted(decimals: 1)
+report.info("trained \(trainer.step - startStep) steps in \(formatDuration(elapsed)): \(speed)k tok/s")
 report.info(
-  "trained \(trainer.step - startStep) steps in \(formatDuration(elapsed)): \((Double((trainer.step - startStep) * options.batchSize * options.accumulation * config.contextLength) / elapsed / 1000).formatted(decimals: 1))k tok/s"
-)
+  "final: train \(final.trainLoss.formatted(decimals: 3)), validation \(final.validationLoss.formatted(decimals: 3)) "
+    + "nats/token = \(perCharacter(final.validationLoss))")
+let bestLoss = trainer.bestValidationLoss
 report.info(
-  "final: train \(final.trainLoss.formatted(decimals: 3)), validation \(final.validationLoss.formatted(decimals: 3)) nats/token = \(perCharacter(final.validationLoss))"
-)
-report.info(
-  "best validation: \(trainer.bestValidationLoss.formatted(decimals: 3)) nats/token = \(perCharacter(trainer.bestValidationLoss)), saved in \(out)/best"
-)
+  "best validation: \(bestLoss.formatted(decimals: 3)) nats/token = \(perCharacter(bestLoss)), saved in \(out)/best")
 report.check(
-  "validation loss fell by more than 1 nat: \(startValidation.formatted(decimals: 2)) -> \(final.validationLoss.formatted(decimals: 2))",
+  "validation loss fell by more than 1 nat: "
+    + "\(startValidation.formatted(decimals: 2)) -> \(final.validationLoss.formatted(decimals: 2))",
   final.validationLoss < startValidation - 1)
 
 // MARK: 3. The curve
@@ -176,7 +235,7 @@ let curve = SVG.lineChart(
   [
     SVG.Series("train", trainer.history.map { (Double($0.tokens) / 1e6, Double($0.trainLoss)) }),
     SVG.Series("validation", trainer.history.map { (Double($0.tokens) / 1e6, Double($0.validationLoss)) }),
-  ], title: "Training \(model.parameterCount / 1000)k-parameter GPT on Shakespeare (\(tokenizer.identity))",
+  ], title: "Training \(model.parameterCount / 1000)k-parameter GPT on \(textName) (\(tokenizer.identity))",
   xLabel: "tokens seen (millions)", yLabel: "cross-entropy (nats per token)")
 try? SVG.write(curve, to: "\(out)/loss.svg")
 if args.isTheBookRun("book/06-training.md") {
@@ -210,7 +269,7 @@ do {
 // MARK: 5. What it writes
 report.section("4. a first look at what it writes (greedy; chapter 07 samples properly)")
 let best = (try? Checkpoint.loadModel("\(out)/best")) ?? model
-let prompt = (try? tokenizer.encodeText("First Citizen:\n")) ?? [0]
-let written = best.greedy(prompt.map(Int32.init), count: quick ? 20 : 120)
+let prompt = (try? tokenizer.encodeText(opening)) ?? [0]
+let written = best.greedy(prompt.map(Int32.init), count: options.sampleTokens)
 print(tokenizer.decode(prompt + written.map(Int.init)))
 report.finish()

@@ -7,44 +7,82 @@
 import Foundation
 import GPTKit
 
+/// What this chapter can be told, read once and checked before any work. Each option's line
+/// holds its default, its `--quick` value and its range; `--help` is printed from them.
+struct Options {
+  static let checkpoint = Setting(
+    "checkpoint", "the trained model (chapter 06)", default: "runs/ch06/best", placeholder: "PATH")
+  static let prompt = Setting("prompt", "the text to continue", default: "First Citizen:\n")
+  static let tokens = Setting("tokens", "tokens to generate per sample", default: 80, quick: 24, in: 1...100_000)
+  static let temperature = Setting(
+    "temperature", "sampling temperature, 0 for greedy", default: 0.8, "0 or a positive number"
+  ) { $0 >= 0 }
+  static let topK = Setting("top-k", "keep the k most likely tokens, 0 for all", default: 0, in: 0...1_000_000)
+  static let topP = Setting(
+    "top-p", "keep the smallest set of mass p, 1 for all", default: 1, "a number in (0, 1]"
+  ) { $0 > 0 && $0 <= 1 }
+  static let repetitionPenalty = Setting(
+    "repetition-penalty", "divide the logits of tokens already used, 1 for none", default: 1, "at least 1"
+  ) { $0 >= 1 }
+  static let beam = Setting("beam", "beam width for your sample, 0 to sample instead", default: 0, in: 0...64)
+  static let seed = Setting("seed", "seed for sampling", default: 1337, in: 0...Int.max)
+  static let weights = Setting(
+    "weights", "float32, or bfloat16 for half the bytes per token (sections 1-5)", default: WeightPrecision.float32)
+  static let all: [Option] = [
+    checkpoint.option, prompt.option, tokens.option, temperature.option, topK.option, topP.option,
+    repetitionPenalty.option, beam.option, seed.option, weights.option,
+  ]
+
+  var checkpoint: String
+  var prompt: String
+  var count: Int
+  /// Your settings (section 5).
+  var yours: SamplingOptions
+  var beamWidth: Int
+  var precision: WeightPrecision
+  // Not options, but set by the quick preset too.
+  var quick = false
+  /// Whether to load `checkpoint` when it is there: not under --quick, unless you name one.
+  var loadsCheckpoint = true
+  /// The small model trained here when there is no checkpoint: its width, steps and learning rate.
+  var fallback = (channels: 128, steps: 600, learningRate: Float(3e-3))
+  /// Tokens generated for each KV cache timing (sections 6-7).
+  var timed = 200
+
+  init(_ args: Arguments) {
+    (checkpoint, prompt, count) = (args[Self.checkpoint], args[Self.prompt], args[Self.tokens])
+    yours = SamplingOptions(
+      temperature: Float(args[Self.temperature]), topK: args[Self.topK] == 0 ? nil : args[Self.topK],
+      topP: args[Self.topP] >= 1 ? nil : Float(args[Self.topP]), repetitionPenalty: Float(args[Self.repetitionPenalty]),
+      seed: UInt64(args[Self.seed]))
+    (beamWidth, precision) = (args[Self.beam], args[Self.weights])
+    guard !prompt.isEmpty else { fail("--prompt must not be empty", code: 2) }
+    if args.flag("quick") {  // the quick preset
+      (quick, loadsCheckpoint) = (true, args.isSet(Self.checkpoint))
+      (fallback, timed) = ((64, 80, 1e-2), 40)
+    }
+  }
+}
+
 let args = Arguments.parseOrExit(
   "ch07-sampling", summary: "Chapter 07: decoding strategies, a KV cache, and streaming generation.",
-  options: [
-    Option("checkpoint", "the trained model (chapter 06)", default: "runs/ch06/best"),
-    Option("prompt", "the text to continue", default: "First Citizen:\n"),
-    Option("tokens", "tokens to generate per sample", default: "80"),
-    Option("temperature", "sampling temperature (0 = greedy)", default: "0.8"),
-    Option("top-k", "keep the k most likely tokens (0 = off)", default: "0"),
-    Option("top-p", "keep the smallest set of mass p (1 = off)", default: "1"),
-    Option("repetition-penalty", "divide the logits of tokens already used (1 = off)", default: "1"),
-    Option("beam", "beam width for your sample (0 = sample instead)", default: "0"),
-    Option("seed", "seed for sampling", default: "1337"),
-    Option("weights", "float32, or bfloat16 for half the bytes per token (sections 1-5)", default: "float32"),
-  ])
-let quick = args.flag("quick")
-let count = quick ? 24 : args.int("tokens", in: 1...100_000)
-guard let precision = WeightPrecision(rawValue: args.string("weights")) else {
-  fail("--weights must be float32 or bfloat16, got '\(args.string("weights"))'", code: 2)
-}
-// Your settings (section 5), checked before anything runs.
-let yours = SamplingOptions(
-  temperature: Float(args.double("temperature")),
-  topK: args.int("top-k", in: 0...1_000_000) == 0 ? nil : args.int("top-k"),
-  topP: args.double("top-p") >= 1 ? nil : Float(args.double("top-p")),
-  repetitionPenalty: Float(args.double("repetition-penalty")),
-  seed: UInt64(args.int("seed", in: 0...Int.max)))
-if let problem = yours.problem { fail(problem, code: 2) }
-let beamWidth = args.int("beam", in: 0...64)
-let checkpoint = args.string("checkpoint")
-if args.isSet("checkpoint") {  // a checkpoint you name must be there (the default one may be trained here)
-  do { _ = try Checkpoint.config(checkpoint) } catch { fail("\(error)") }
+  options: Options.all)
+let options = Options(args)
+let (count, precision, yours, beamWidth) = (options.count, options.precision, options.yours, options.beamWidth)
+let (checkpoint, promptText) = (options.checkpoint, options.prompt)
+if args.isSet(Options.checkpoint) {  // a checkpoint you name must be there (the default one may be trained here)
+  do { _ = try Checkpoint.config(checkpoint) } catch {
+    let hint = Checkpoint.exists("\(checkpoint)/best") ? " (did you mean --checkpoint \(checkpoint)/best?)" : ""
+    fail("\(error)\(hint)")
+  }
 }
 let report = ChapterReport("07 sampling")
 
 // MARK: The model
 var model: GPT
 var tokenizer: TextTokenizer
-if !quick && Checkpoint.exists(checkpoint) {
+let loaded = options.loadsCheckpoint && Checkpoint.exists(checkpoint)
+if loaded {
   do {
     model = try Checkpoint.loadModel(checkpoint)
     tokenizer = try Checkpoint.loadTokenizer(checkpoint)
@@ -57,31 +95,32 @@ if !quick && Checkpoint.exists(checkpoint) {
   let bpe = data.tokenizer
   let tokens = data.tokens
   let (train, validation) = trainValidationSplit(tokens)
+  let small = options.fallback
   model = GPT(
     GPTConfig(
-      vocabularySize: bpe.vocabularySize, contextLength: 64, layerCount: 2, headCount: 4, channels: quick ? 64 : 128),
+      vocabularySize: bpe.vocabularySize, contextLength: 64, layerCount: 2, headCount: 4, channels: small.channels),
     seed: 7)
-  var options = TrainingOptions(steps: quick ? 80 : 600, batchSize: 16)
-  (options.learningRate, options.warmupSteps) = (quick ? 1e-2 : 3e-3, 20)
-  let trainer = Trainer(model: model, train: train, validation: validation, options: options)
+  var training = TrainingOptions(steps: small.steps, batchSize: 16)
+  (training.learningRate, training.warmupSteps) = (small.learningRate, 20)
+  let trainer = Trainer(model: model, train: train, validation: validation, options: training)
   let start = monotonicSeconds()
-  do { for _ in 0..<options.steps { try trainer.trainStep() } } catch { fail("\(error)") }
+  do { for _ in 0..<training.steps { try trainer.trainStep() } } catch { fail("\(error)") }
   tokenizer = bpe
+  let took = formatDuration(monotonicSeconds() - start)
   report.info(
-    quick
-      ? "--quick: trained a tiny model for \(options.steps) steps (\(formatDuration(monotonicSeconds() - start)))"
-      : "no checkpoint at \(checkpoint) (run ch06-training for a better one): trained a small model for \(options.steps) steps in \(formatDuration(monotonicSeconds() - start))"
-  )
+    options.quick
+      ? "--quick: trained a tiny model for \(training.steps) steps (\(took))"
+      : "no checkpoint at \(checkpoint) (run ch06-training for a better one): "
+        + "trained a small model for \(training.steps) steps in \(took)")
 }
 let V = model.config.vocabularySize
 let prompt: [Int32]
-do { prompt = try tokenizer.encodeText(args.string("prompt")).map(Int32.init) } catch { fail("\(error)") }
-guard !prompt.isEmpty else { fail("--prompt must not be empty", code: 2) }
+do { prompt = try tokenizer.encodeText(promptText).map(Int32.init) } catch { fail("\(error)") }
 let generator = Generator(model, weights: precision)
 
 /// Generates and streams one sample, printing each piece of text as its token arrives.
 @MainActor func stream(_ title: String, _ options: SamplingOptions, tokens: Int = count) -> [Int32] {
-  print("\n[\(title)]\n\(args.string("prompt"))", terminator: "")
+  print("\n[\(title)]\n\(promptText)", terminator: "")
   var produced: [Int32] = []
   var text = StreamingDecoder()  // holds back a character split across tokens until it is whole
   generator.generate(prompt, count: tokens, options: options) { token in
@@ -120,9 +159,8 @@ report.section("2. temperature: sharpen or flatten the distribution")
 let firstLogits = model.nextTokenLogits(prompt)
 for t: Float in [0.5, 1.0, 1.5] {
   let p = Sampler.distribution(firstLogits, previous: prompt, options: SamplingOptions(temperature: t))
-  report.info(
-    "temperature \(t): entropy of the first step \(Sampler.entropy(p).formatted(decimals: 2)) nats (uniform would be ln \(V) = \(log(Double(V)).formatted(decimals: 2)))"
-  )
+  let (entropy, uniform) = (Sampler.entropy(p).formatted(decimals: 2), log(Double(V)).formatted(decimals: 2))
+  report.info("temperature \(t): entropy of the first step \(entropy) nats (uniform would be ln \(V) = \(uniform))")
   _ = stream("temperature \(t)", SamplingOptions(temperature: t, seed: 1))
 }
 
@@ -134,23 +172,24 @@ _ = stream("temperature 1, top-p 0.9", SamplingOptions(temperature: 1, topP: 0.9
 // MARK: 4. Beam search
 report.section("4. beam search: the most likely continuation, approximately")
 let beam = BeamSearch.generate(model, prompt: prompt, count: min(count, 40), width: 4)
-print("\n[beam search, width 4]\n\(args.string("prompt"))\(tokenizer.decode(beam.map(Int.init)))")
+print("\n[beam search, width 4]\n\(promptText)\(tokenizer.decode(beam.map(Int.init)))")
 
 // MARK: 5. Your settings
 report.section("5. your settings (--temperature, --top-k, --top-p, --repetition-penalty, --beam, --seed)")
 if beamWidth > 0 {
   let yoursBeam = BeamSearch.generate(model, prompt: prompt, count: count, width: beamWidth)
-  print("\n[beam width \(beamWidth)]\n\(args.string("prompt"))\(tokenizer.decode(yoursBeam.map(Int.init)))")
+  print("\n[beam width \(beamWidth)]\n\(promptText)\(tokenizer.decode(yoursBeam.map(Int.init)))")
 } else {
+  let (topK, topP) = (yours.topK.map(String.init) ?? "off", yours.topP.map { "\($0)" } ?? "off")
   _ = stream(
-    "temperature \(yours.temperature), top-k \(yours.topK.map(String.init) ?? "off"), top-p \(yours.topP.map { "\($0)" } ?? "off"), penalty \(yours.repetitionPenalty), seed \(yours.seed)",
-    yours)
+    "temperature \(yours.temperature), top-k \(topK), top-p \(topP), penalty \(yours.repetitionPenalty), "
+      + "seed \(yours.seed)", yours)
 }
 
 // MARK: 6. The KV cache
 report.section("6. the KV cache: the same tokens, faster")
-let timed = quick ? 40 : 200
-let options = SamplingOptions(temperature: 0)
+let timed = options.timed
+let greedily = SamplingOptions(temperature: 0)
 let exact = Generator(model)  // float32 weights, whatever --weights says
 /// Generates `timed` greedy tokens and returns them with the tokens per second: the best of
 /// three runs with the cache (each takes a fraction of a second), one without.
@@ -158,29 +197,31 @@ func timedRun(_ g: Generator, useCache: Bool = true) -> ([Int32], Double) {
   var (tokens, best) = ([Int32](), Double.infinity)
   for _ in 0..<(useCache ? 3 : 1) {
     let start = monotonicSeconds()
-    tokens = g.generate(prompt, count: timed, options: options, useCache: useCache)
+    tokens = g.generate(prompt, count: timed, options: greedily, useCache: useCache)
     best = min(best, monotonicSeconds() - start)
   }
   return (tokens, Double(timed) / best)
 }
 let (withCache, cachedSpeed) = timedRun(exact)
 let (withoutCache, recomputeSpeed) = timedRun(exact, useCache: false)
+let speedUp = (cachedSpeed / recomputeSpeed).formatted(decimals: 1)
 report.info(
-  "\(timed) tokens: \(cachedSpeed.formatted(decimals: 0)) tok/s with the cache, \(recomputeSpeed.formatted(decimals: 0)) tok/s recomputing: \((cachedSpeed / recomputeSpeed).formatted(decimals: 1))x faster"
-)
+  "\(timed) tokens: \(cachedSpeed.formatted(decimals: 0)) tok/s with the cache, "
+    + "\(recomputeSpeed.formatted(decimals: 0)) tok/s recomputing: \(speedUp)x faster")
 
 // MARK: 7. Half the bytes
 report.section("7. BFloat16 weights: half the bytes to read per token")
 let half = precision == .bfloat16 ? generator : Generator(model, weights: .bfloat16)
 let (halfTokens, halfSpeed) = timedRun(half)
+let (halfKiB, floatKiB) = (half.weights.bytes / 1024, exact.weights.bytes / 1024)
 report.info(
-  "\(timed) tokens: \(halfSpeed.formatted(decimals: 0)) tok/s reading \(half.weights.bytes / 1024) KiB of BFloat16 matrices per token instead of \(exact.weights.bytes / 1024) KiB of floats: \((halfSpeed / cachedSpeed).formatted(decimals: 2))x the speed"
-)
+  "\(timed) tokens: \(halfSpeed.formatted(decimals: 0)) tok/s reading \(halfKiB) KiB of BFloat16 matrices per token "
+    + "instead of \(floatKiB) KiB of floats: \((halfSpeed / cachedSpeed).formatted(decimals: 2))x the speed")
 let logitChange = zip(model.nextTokenLogits(prompt), half.model.nextTokenLogits(prompt)).map { abs($0 - $1) }.max()!
 let agreeing = zip(withCache, halfTokens).prefix { $0 == $1 }.count
 report.info(
-  "rounding moves the first step's logits by at most \(logitChange.formatted(decimals: 4)); greedy text agrees for the first \(agreeing) of \(timed) tokens"
-)
+  "rounding moves the first step's logits by at most \(logitChange.formatted(decimals: 4)); "
+    + "greedy text agrees for the first \(agreeing) of \(timed) tokens")
 
 // MARK: 8. Checks
 report.section("8. checks")
@@ -194,7 +235,7 @@ report.check(
 let a = generator.generate(prompt, count: 20, options: SamplingOptions(temperature: 1, seed: 9))
 report.check(
   "BFloat16 weights: cached generation equals recomputation with the rounded model",
-  halfTokens == half.generate(prompt, count: timed, options: options, useCache: false))
+  halfTokens == half.generate(prompt, count: timed, options: greedily, useCache: false))
 report.check(
   "the same seed gives the same text; another seed another text",
   a == generator.generate(prompt, count: 20, options: SamplingOptions(temperature: 1, seed: 9))
@@ -228,7 +269,7 @@ report.check(
   "beam search of width 1 is greedy",
   BeamSearch.generate(model, prompt: prompt, count: 12, width: 1) == Array(greedy.prefix(12)))
 
-if args.isTheBookRun("book/07-sampling.md") {
+if loaded && args.isTheBookRun("book/07-sampling.md") {  // the book's figure is the trained model's
   let points = stride(from: 0.1, through: 2.0, by: 0.1).map { t in
     (
       Double(t),

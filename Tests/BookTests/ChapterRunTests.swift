@@ -76,7 +76,12 @@ struct ChapterRuns {
       "ch06-training", ["--data", "corpora"],
       "error: corpora is a folder: pass --data with the path of a text file inside it\n", 1
     ),
-    ("ch07-sampling", ["--temperature", "-1"], "error: --temperature must be 0 (greedy) or positive, got -1.0\n", 2),
+    ("ch07-sampling", ["--temperature", "-1"], "error: --temperature expects 0 or a positive number, got '-1'\n", 2),
+    (
+      "ch06-training", ["--quick", "--steps", "abc"],
+      "error: --steps expects a whole number in 1...10000000, got 'abc'\n", 2
+    ),
+    ("ch07-sampling", ["--quick", "--top-p", "0"], "error: --top-p expects a number in (0, 1], got '0'\n", 2),
     ("ch07-sampling", ["--beam", "65"], "error: --beam expects a whole number in 0...64, got '65'\n", 2),
     (
       "ch07-sampling", ["--checkpoint", "no/such/run"],

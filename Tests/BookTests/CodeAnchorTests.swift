@@ -12,6 +12,7 @@ import Testing
 /// editing the source, run `UPDATE_BOOK=1 swift test --filter CodeAnchors`.
 @Suite("The book's code is the real code")
 struct CodeAnchors {
+  static let refresh = "run UPDATE_BOOK=1 swift test --filter CodeAnchors"
   struct Include {
     var file: String
     var anchor: String
@@ -58,8 +59,7 @@ struct CodeAnchors {
         } else {
           #expect(
             include.shown == region,
-            "\(chapter.lastPathComponent) shows an old copy of \(include.file)#\(include.anchor): run UPDATE_BOOK=1 swift test --filter CodeAnchors"
-          )
+            "\(chapter.lastPathComponent) shows an old copy of \(include.file)#\(include.anchor): \(Self.refresh)")
         }
       }
       if update { try markdown.write(to: chapter, atomically: true, encoding: .utf8) }

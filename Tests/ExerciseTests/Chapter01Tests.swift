@@ -27,8 +27,8 @@ enum Chapter01Grader {
       for i in ids.indices.dropLast() { want[TokenPair(ids[i], ids[i + 1]), default: 0] += 1 }
       let got = try answer(ids)
       if got != want {
-        return
-          "pairs of \(ids): got \(got.count) distinct pairs with counts \(got.values.sorted()), want \(want.values.sorted())"
+        return "pairs of \(ids): got \(got.count) distinct pairs with counts \(got.values.sorted()), "
+          + "want \(want.values.sorted())"
       }
     }
     return nil
@@ -67,8 +67,9 @@ enum Chapter01Grader {
         }
         bytes.append(bytes[pair.first] + bytes[pair.second])
         if bytes.last! != reference.bytes(of: 256 + i) {
-          return
-            "\(text): merge \(i) makes \(String(decoding: bytes.last!, as: UTF8.self).debugDescription), want \(String(decoding: reference.bytes(of: 256 + i), as: UTF8.self).debugDescription) (most frequent pair; ties to the smaller pair)"
+          let made = String(decoding: bytes.last!, as: UTF8.self).debugDescription
+          let wanted = String(decoding: reference.bytes(of: 256 + i), as: UTF8.self).debugDescription
+          return "\(text): merge \(i) makes \(made), want \(wanted) (most frequent pair; ties to the smaller pair)"
         }
       }
     }

@@ -35,8 +35,8 @@ enum Chapter02Grader {
       let (train, validation) = GPTKit.trainValidationSplit(tokens.map(Int32.init), trainFraction: f)
       let got = try answer(tokens, f)
       if got.train != train.map(Int.init) || got.validation != validation.map(Int.init) {
-        return
-          "\(n) tokens at \(f): got \(got.train.count) + \(got.validation.count), want \(train.count) + \(validation.count)"
+        return "\(n) tokens at \(f): got \(got.train.count) + \(got.validation.count), "
+          + "want \(train.count) + \(validation.count)"
       }
     }
     return nil

@@ -45,8 +45,8 @@ enum Chapter07Grader {
       let x = Float(bitPattern: bits)
       let (got, want) = (try answer(x), BFloat16(x).bitPattern)
       if got != want {
-        return
-          "x = \(x) (bits 0x\(String(bits, radix: 16))): got 0x\(String(got, radix: 16)), want 0x\(String(want, radix: 16))"
+        return "x = \(x) (bits 0x\(String(bits, radix: 16))): "
+          + "got 0x\(String(got, radix: 16)), want 0x\(String(want, radix: 16))"
       }
     }
     return nil

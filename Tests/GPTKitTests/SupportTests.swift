@@ -35,6 +35,43 @@ struct SupportTests {
     for name in ["--help", "--quick", "--steps VALUE", "--resume"] { #expect(help.contains(name)) }
   }
 
+  @Test func typedSettingsAreCheckedWhileParsingEvenUnderQuick() throws {
+    let steps = Setting("steps", "training steps", default: 1500, quick: 150, in: 1...10_000)
+    let lr = Setting("lr", "learning rate", default: 3e-3, quick: 1e-2, "a positive number") { $0 > 0 }
+    let kind = Setting("weights", "precision", default: WeightPrecision.float32)
+    let options = [steps.option, lr.option, kind.option]
+    let cases: [([String], String)] = [
+      (["--quick", "--steps", "abc"], "--steps expects a whole number in 1...10000, got 'abc'"),
+      (["--steps=0"], "--steps expects a whole number in 1...10000, got '0'"),
+      (["--quick", "--lr", "-1"], "--lr expects a positive number, got '-1'"),
+      (["--lr", "nan"], "--lr expects a positive number, got 'nan'"),
+      (["--weights", "int8"], "--weights expects float32 or bfloat16, got 'int8'"),
+    ]
+    for (words, message) in cases {
+      #expect(throws: ArgumentError(description: message)) { try Arguments("ch", options: options, arguments: words) }
+    }
+    let plain = try Arguments("ch", options: options, arguments: [])
+    #expect(plain[steps] == 1500 && plain[lr] == 3e-3 && plain[kind] == .float32)
+    let quick = try Arguments("ch", options: options, arguments: ["--quick"])
+    #expect(quick[steps] == 150 && quick[lr] == 1e-2)
+    let given = try Arguments("ch", options: options, arguments: ["--quick", "--steps", "40", "--weights=bfloat16"])
+    #expect(given[steps] == 40 && given[lr] == 1e-2 && given[kind] == .bfloat16, "a value given beats --quick")
+  }
+
+  @Test func helpShowsRangesDefaultsAndQuickValues() throws {
+    let options = [
+      Setting("steps", "training steps", default: 1500, quick: 150, in: 1...10_000).option,
+      Setting("seed", "seed", default: 7, in: 0...Int.max).option,
+      Setting("encode", "show how TEXT is tokenized", default: "").option,
+      Setting("prompt", "the text to continue", default: "Hi:\n").option,
+    ]
+    let help = try Arguments("ch", options: options, arguments: []).help(summary: "A chapter.")
+    #expect(help.contains("--steps N      training steps (1...10000, default 1500, --quick 150)"))
+    #expect(help.contains("(0 or more, default 7)"))
+    #expect(help.contains("--encode TEXT  show how TEXT is tokenized\n"), "no '(default: )' for an empty default")
+    #expect(help.contains("(default Hi:\\n)"), "a newline in a default is shown escaped")
+  }
+
   @Test func svgFiguresAreWellFormed() {
     let chart = SVG.lineChart(
       [SVG.Series("train", [(0, 4.2), (1, 3.1), (2, 2.5)])], title: "loss <nats>", xLabel: "step", yLabel: "loss")
@@ -48,6 +85,10 @@ struct SupportTests {
     #expect(SVG.niceTicks(0, 99) == [0, 20, 40, 60, 80])
     #expect(SVG.niceTicks(1, 3.45) == [1, 1.5, 2, 2.5, 3])
     #expect(SVG.tick(8) == "8" && SVG.tick(2.5) == "2.5")
+  }
+
+  @Test func countsTakeTheirPlural() {
+    #expect(counted(1, "thread") == "1 thread" && counted(2, "head") == "2 heads" && counted(0, "layer") == "0 layers")
   }
 
   @Test func durationsReadNaturally() {

@@ -173,9 +173,8 @@ struct SplitPatternTests {
     for (text, want) in zip(fixture.texts, expected) where pattern.pieces(of: text) != want {
       mismatches += 1
       if mismatches <= 3 {
-        Issue.record(
-          "\(pattern): \(text.debugDescription.prefix(60)) → \(pattern.pieces(of: text).prefix(8)) want \(want.prefix(8))"
-        )
+        let got = pattern.pieces(of: text).prefix(8)
+        Issue.record("\(pattern): \(text.debugDescription.prefix(60)) → \(got) want \(want.prefix(8))")
       }
     }
     #expect(mismatches == 0, "\(mismatches) of \(fixture.texts.count) texts split differently")

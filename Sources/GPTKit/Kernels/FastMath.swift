@@ -1,4 +1,4 @@
-// Chapter 05 introduces this file: exp and tanh sixteen at a time, for softmax and GELU.
+// Chapter 00 introduces this file (its GELU and softmax call it): exp and tanh sixteen at a time.
 
 /// Vectorised `exp` and `tanh` on `SIMD16<Float>`.
 ///

@@ -1,4 +1,4 @@
-// Chapter 07 introduces this file: the one-row matrix multiply that generation runs on.
+// Chapter 07 introduces this file: the one-row matrix multiply the KV cache runs on, one new token at a time.
 
 extension GemmEngine {
   /// `c = a · op(B)` for a single row `a` `(K)`: the shape of every product when generating one

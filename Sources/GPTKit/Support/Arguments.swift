@@ -2,12 +2,23 @@
 
 import Foundation
 
-/// One `--name value` option a chapter accepts.
+/// One `--name value` option a chapter accepts. A chapter usually declares a typed
+/// ``Setting`` instead, which fills in the requirement, placeholder and `--quick` value.
 public struct Option: Sendable {
   public var name: String
   public var help: String
   /// The value used when the option is not given; `nil` for a boolean flag.
   public var defaultValue: String?
+  /// The value used under `--quick` when the option is not given; `nil`: the default.
+  public var quickValue: String?
+  /// What a value must be, e.g. "a whole number in 1...64"; `nil` accepts any text.
+  public var requirement: String?
+  /// Whether a given value meets `requirement`; checked as the command line is parsed.
+  public var accepts: @Sendable (String) -> Bool = { _ in true }
+  /// How `--help` shows the value: `N`, `X`, `bpe|char`, `PATH`...
+  public var placeholder = "VALUE"
+  /// How `--help` shows the requirement in brief: `1...64`, `a positive number`; `nil`: not at all.
+  public var range: String?
 
   /// An option with a value, e.g. `Option("steps", "training steps", default: "2000")`.
   public init(_ name: String, _ help: String, default defaultValue: String) {
@@ -28,14 +39,19 @@ public struct ArgumentError: Error, CustomStringConvertible, Equatable {
 /// Parses `--name value`, `--name=value` and `--flag`, with `--help` and `--quick` built in.
 ///
 /// ```
+/// let size = Setting("size", "matrix size for the GFLOP/s measurement", default: 512, quick: 128, in: 16...8192)
 /// let args = Arguments.parseOrExit(
-///   "ch00-tensors", summary: "Tensors, matmul and gradient checks.",
-///   options: [Option("size", "matrix size for the GFLOP/s measurement", default: "512")])
-/// let size = args.int("size")
+///   "ch00-tensors", summary: "Tensors, matmul and gradient checks.", options: [size.option])
+/// let n = args[size]  // 512, 128 under --quick, or the value given
 /// ```
 /// Unknown options and malformed values are errors, never silently ignored: a typo in
-/// `--stpes 10` would otherwise run the default for ten minutes.
-public struct Arguments {
+/// `--stpes 10` would otherwise run the default for ten minutes. Every value given is checked
+/// against its option's requirement while parsing, before the chapter does any work, whether
+/// or not this run reads it (`--quick --steps abc` is refused too).
+///
+/// A value you give always wins; `--quick` only changes the defaults of options that have a
+/// quick value (`--quick --steps 40` trains the quick model for 40 steps).
+public struct Arguments: Sendable {
   public let program: String
   public let options: [Option]
   var values: [String: String] = [:]
@@ -66,6 +82,9 @@ public struct Arguments {
         guard inline == nil else { throw ArgumentError(description: "--\(name) is a flag and takes no value") }
         flags.insert(name)
       } else if let value = inline ?? rest.popFirst() {
+        guard option.accepts(value) else {
+          throw ArgumentError(description: "--\(name) expects \(option.requirement ?? "a value"), got '\(value)'")
+        }
         values[name] = value
       } else {
         throw ArgumentError(description: "--\(name) needs a value, e.g. --\(name) \(option.defaultValue!)")
@@ -77,7 +96,8 @@ public struct Arguments {
   /// and exits 2 for a mistake.
   public static func parseOrExit(_ program: String, summary: String, options: [Option] = []) -> Arguments {
     do {
-      let args = try Arguments(program, options: options, arguments: Array(CommandLine.arguments.dropFirst()))
+      let words = Array(CommandLine.arguments.dropFirst())
+      let args = try Arguments(program, options: options, arguments: words)
       if args.flag("help") {
         print(args.help(summary: summary))
         exit(0)
@@ -88,13 +108,22 @@ public struct Arguments {
     }
   }
 
-  /// The usage text `--help` prints.
+  /// The usage text `--help` prints: each option with its placeholder, its help, its range,
+  /// its default and its `--quick` value, e.g.
+  /// `--steps N   optimizer steps (1...10000000, default 1500, --quick 150)`.
   public func help(summary: String) -> String {
     var lines = ["\(summary)", "", "usage: swift run -c release \(program) [options]", "", "options:"]
-    for option in options {
-      let left = option.defaultValue == nil ? "--\(option.name)" : "--\(option.name) VALUE"
-      let right = option.defaultValue.map { "\(option.help) (default: \($0))" } ?? option.help
-      lines.append("  " + left.padding(toLength: 22, withPad: " ", startingAt: 0) + right)
+    let left = options.map { $0.defaultValue == nil ? "--\($0.name)" : "--\($0.name) \($0.placeholder)" }
+    let width = left.map(\.count).max()! + 2
+    for (option, left) in zip(options, left) {
+      var right = option.help
+      let facts = [
+        option.range,
+        option.defaultValue.flatMap { $0.isEmpty ? nil : "default \($0.debugDescription.dropFirst().dropLast())" },
+        option.quickValue.map { "--quick \($0)" },
+      ].compactMap { $0 }
+      if !facts.isEmpty { right += " (\(facts.joined(separator: ", ")))" }
+      lines.append("  " + left.padding(toLength: width, withPad: " ", startingAt: 0) + right)
     }
     return lines.joined(separator: "\n")
   }
@@ -105,6 +134,9 @@ public struct Arguments {
   /// Whether an option was given explicitly (not just its default).
   public func isSet(_ name: String) -> Bool { values[name] != nil }
 
+  /// Whether a typed option was given explicitly (not just its default or `--quick` value).
+  public func isSet<Value>(_ setting: Setting<Value>) -> Bool { isSet(setting.option.name) }
+
   /// Whether this is the run the book quotes: every option at its default, not `--quick`,
   /// started from the workbook folder (where `bookChapter` is). Only that run may rewrite the
   /// book's figures; an experiment with `--lr 0` must not replace the curve the text describes.
@@ -112,19 +144,21 @@ public struct Arguments {
     values.isEmpty && !flag("quick") && FileManager.default.fileExists(atPath: bookChapter)
   }
 
-  /// An option's value (its default when not given).
+  /// An option's value: the one given, else its `--quick` value under `--quick`, else its default.
   public func string(_ name: String) -> String {
     guard let option = options.first(where: { $0.name == name }), let fallback = option.defaultValue else {
       preconditionFailure("the chapter asks for option --\(name), which it did not declare")
     }
-    return values[name] ?? fallback
+    return values[name] ?? (flag("quick") ? option.quickValue : nil) ?? fallback
   }
+
+  /// A typed option's value, already checked when parsing: `args[Options.steps]`.
+  public subscript<Value>(_ setting: Setting<Value>) -> Value { setting.read(self) }
 
   /// An option's value as a whole number; exits with a one-line error if it is not one.
   public func int(_ name: String, in range: ClosedRange<Int> = Int.min...Int.max) -> Int {
     guard let value = Int(string(name)), range.contains(value) else {
-      fail(
-        "--\(name) expects a whole number in \(range.lowerBound)...\(range.upperBound), got '\(string(name))'", code: 2)
+      fail("--\(name) expects \(Setting<Int>.requirement(range)), got '\(string(name))'", code: 2)
     }
     return value
   }

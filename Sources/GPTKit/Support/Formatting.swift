@@ -14,6 +14,10 @@ extension Float {
   public func formatted(significant: Int) -> String { Double(self).formatted(significant: significant) }
 }
 
+/// A count and its noun, plural unless the count is 1: `counted(1, "thread")` is `1 thread`,
+/// `counted(4, "layer")` is `4 layers`.
+public func counted(_ count: Int, _ noun: String) -> String { "\(count) \(noun)\(count == 1 ? "" : "s")" }
+
 /// Formats a duration as `850ms`, `12.3s` or `3m12s`.
 /// Bytes in the largest unit that keeps a number of at least 1: `formatBytes(3_500_000)` is "3.3 MB".
 public func formatBytes(_ bytes: Int) -> String {

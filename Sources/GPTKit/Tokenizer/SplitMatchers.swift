@@ -67,7 +67,8 @@ extension SplitPattern {
   }
 
   // ANCHOR: cl100k-piece
-  /// `'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s`
+  /// `'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+`
+  /// `|\s++$|\s*[\r\n]|\s+(?!\S)|\s`
   static func cl100kPiece(_ s: [Unicode.Scalar], _ c: [ScalarClass], at i: Int) -> Int {
     let n = contraction(s, at: i, ignoringCase: true)
     if n > 0 { return i + n }

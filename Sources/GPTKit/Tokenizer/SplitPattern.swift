@@ -11,7 +11,8 @@
 ///
 /// ```
 /// gpt2    '(?:[sdmt]|ll|ve|re)| ?\p{L}++| ?\p{N}++| ?[^\s\p{L}\p{N}]++|\s++$|\s+(?!\S)|\s
-/// cl100k  '(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s
+/// cl100k  '(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+
+///         |\s++$|\s*[\r\n]|\s+(?!\S)|\s
 /// o200k   see `SplitPattern.o200kRegex`
 /// ```
 public enum SplitPattern: String, CaseIterable, Codable, Sendable {
@@ -22,7 +23,8 @@ public enum SplitPattern: String, CaseIterable, Codable, Sendable {
     switch self {
     case .gpt2: #"'(?:[sdmt]|ll|ve|re)| ?\p{L}++| ?\p{N}++| ?[^\s\p{L}\p{N}]++|\s++$|\s+(?!\S)|\s"#
     case .cl100k:
-      #"'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s"#
+      #"'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+"#
+        + #"|\s++$|\s*[\r\n]|\s+(?!\S)|\s"#
     case .o200k: Self.o200kRegex
     }
   }
@@ -33,8 +35,9 @@ public enum SplitPattern: String, CaseIterable, Codable, Sendable {
     #"\p{N}{1,3}"#, #" ?[^\s\p{L}\p{N}]+[\r\n/]*"#, #"\s*[\r\n]+"#, #"\s+(?!\S)"#, #"\s+"#,
   ].joined(separator: "|")
 
-  /// The pieces of `text`, as ranges of scalar offsets into `scalars`.
-  /// `splitter.pieces(...)` never drops or reorders a scalar: the pieces tile the text.
+  /// `text` cut into the pieces BPE merges within, in order: joined, they give `text` back
+  /// (no scalar is dropped or reordered). `SplitPattern.cl100k.pieces(of: "12345")` is
+  /// `["123", "45"]`: cl100k groups digits in threes.
   public func pieces(of text: String) -> [String] {
     let scalars = Array(text.unicodeScalars)
     return ranges(scalars).map { String(String.UnicodeScalarView(scalars[$0])) }
@@ -55,6 +58,7 @@ public enum SplitPattern: String, CaseIterable, Codable, Sendable {
     }
   }
 
+  /// The pieces of the scalars `s`, as ranges of offsets into `s` that tile it.
   func ranges(_ s: [Unicode.Scalar]) -> [Range<Int>] {
     var out: [Range<Int>] = []
     split(s, classes: s.map(ScalarClass.of)) { out.append($0) }

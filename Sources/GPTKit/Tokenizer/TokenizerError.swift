@@ -18,21 +18,21 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable {
         "character U+\(code) '\(scalar.escaped(asASCII: false))' at scalar offset \(offset) is not in the vocabulary: "
         + "build the vocabulary from text that contains it, or use the byte-level BPE tokenizer"
     case .vocabularySize(let size, let minimum, let maximum):
-      return
-        "vocabulary size \(size) is out of range: choose \(minimum)...\(maximum) (256 byte tokens, the merges, then the special tokens)"
+      return "vocabulary size \(size) is out of range: choose \(minimum)...\(maximum) "
+        + "(256 byte tokens, the merges, then the special tokens)"
     case .corpusTooSmall(let merges, let wanted):
-      return
-        "the text only has enough repeated pairs for \(merges) merges, not \(wanted): use a larger text or a smaller vocabulary"
+      return "the text only has enough repeated pairs for \(merges) merges, not \(wanted): "
+        + "use a larger text or a smaller vocabulary"
     case .disallowedSpecialToken(let token):
-      return
-        "the text contains the special token \(token): allow it (allowedSpecial) or encode it as ordinary text (encodeOrdinary)"
+      return "the text contains the special token \(token): "
+        + "allow it (allowedSpecial) or encode it as ordinary text (encodeOrdinary)"
     case .corruptFile(let path, let line, let reason):
       return "\(path) line \(line): \(reason); the tokenizer file is damaged: delete it and train or fetch it again"
     case .missingFile(let path):
       return "\(path) does not exist: check the path"
     case .unreachableToken(let rank):
-      return
-        "token \(rank) is not the merge of two earlier tokens, so Hugging Face's BPE cannot express it: this rank file was not made by byte-pair merging"
+      return "token \(rank) is not the merge of two earlier tokens, so Hugging Face's BPE cannot express it: "
+        + "this rank file was not made by byte-pair merging"
     }
   }
 }
