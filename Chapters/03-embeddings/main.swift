@@ -7,20 +7,33 @@
 import Foundation
 import GPTKit
 
+/// What this chapter can be told, read once and checked before any work (see chapter 06).
+struct Options {
+  static let data = Setting("data", "the text for the bigram model", default: Corpus.shakespeare, placeholder: "PATH")
+  static let steps = Setting("steps", "training steps of the bigram model", default: 600, quick: 120, in: 1...1_000_000)
+  static let channels = Setting("channels", "embedding width C of the bigram model", default: 16, in: 2...1024)
+  static let all: [Option] = [data.option, steps.option, channels.option]
+
+  var dataPath: String
+  var steps: Int
+  var channels: Int
+  /// Windows of 64 characters per step: not an option, set by the quick preset too.
+  var batchSize = 32
+
+  init(_ args: Arguments) {
+    (dataPath, steps, channels) = (args[Self.data], args[Self.steps], args[Self.channels])
+    if args.flag("quick") { batchSize = 8 }  // the quick preset
+  }
+}
+
 let args = Arguments.parseOrExit(
   "ch03-embeddings",
   summary: "Chapter 03: token and position embeddings, their backward, and what they learn.",
-  options: [
-    Option("data", "the text for the bigram model", default: Corpus.shakespeare),
-    Option("steps", "training steps of the bigram model", default: "600"),
-    Option("channels", "embedding width C of the bigram model", default: "16"),
-  ])
-let quick = args.flag("quick")
-let steps = quick ? 120 : args.int("steps", in: 1...1_000_000)
-let batchSize = quick ? 8 : 32  // windows of 64 characters per step
-let C = args.int("channels", in: 2...1024)
+  options: Options.all)
+let options = Options(args)
+let (steps, batchSize, C) = (options.steps, options.batchSize, options.channels)
 let data: TrainingText
-do { data = try TrainingText.load(args.string("data"), tokenizer: .char) } catch { fail("\(error)") }
+do { data = try TrainingText.load(options.dataPath, tokenizer: .char) } catch { fail("\(error)") }
 let corpus = data.text
 let report = ChapterReport("03 embeddings")
 var rng = SplitMix64(seed: 3)
@@ -72,7 +85,8 @@ report.check(
 @MainActor func dot(_ a: Int, _ b: Int) -> Float { (0..<PC).reduce(0) { $0 + table[a, $1] * table[b, $1] } }
 let spread = (0..<(PT - 5)).map { dot($0, $0 + 5) }
 report.check(
-  "PE[t] · PE[t+5] is the same for every t (spread \((spread.max()! - spread.min()!).formatted(significant: 1))): it encodes the offset",
+  "PE[t] · PE[t+5] is the same for every t "
+    + "(spread \((spread.max()! - spread.min()!).formatted(significant: 1))): it encodes the offset",
   spread.max()! - spread.min()! < 1e-3)
 let learned = GPTConfig(vocabularySize: V, contextLength: 256, layerCount: 1, headCount: 1, channels: C)
 var fixed = learned

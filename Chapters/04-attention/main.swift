@@ -7,17 +7,29 @@
 import Foundation
 import GPTKit
 
+/// What this chapter can be told, read once and checked before any work (see chapter 06).
+struct Options {
+  static let text = Setting(
+    "text", "the sentence to attend over (2 to 256 tokens)", default: "To be, or not to be: that is the question.")
+  static let all: [Option] = [text.option]
+
+  var text: String
+
+  init(_ args: Arguments) { text = args[Self.text] }
+}
+
 let args = Arguments.parseOrExit(
   "ch04-attention",
   summary: "Chapter 04: causal self-attention, stage by stage, then fused and checked.",
-  options: [Option("text", "the sentence to attend over", default: "To be, or not to be: that is the question.")])
+  options: Options.all)
+let options = Options(args)
 let report = ChapterReport("04 attention")
 var rng = SplitMix64(seed: 4)
 
 // The input: a real sentence through BPE-512 embeddings (random weights: no training yet).
 let bpe: TextTokenizer
 do { bpe = try TrainingText.load(Corpus.shakespeare).tokenizer } catch { fail("\(error)") }
-let ids = (try? bpe.encodeText(args.string("text"))) ?? []
+let ids = (try? bpe.encodeText(options.text)) ?? []
 guard ids.count >= 2 && ids.count <= 256 else {
   fail("--text must be 2 to 256 tokens long, it is \(ids.count)", code: 2)
 }
@@ -27,7 +39,7 @@ let wte = Tensor.randn([512, C], rng: &rng)
 let wpe = Tensor.randn([T, C], std: 0.5, rng: &rng)
 var x = Tensor(shape: [T, C])  // (T, C)
 for t in 0..<T { for c in 0..<C { x[t, c] = wte[ids[t], c] + wpe[t, c] } }
-report.info("\"\(args.string("text"))\" -> \(T) tokens: \(labels.map { "[\($0)]" }.joined())")
+report.info("\"\(options.text)\" -> \(T) tokens: \(labels.map { "[\($0)]" }.joined())")
 
 // MARK: 1. One head
 report.section("1. one head: queries, keys, values")
@@ -51,7 +63,8 @@ func variance(_ t: Tensor) -> Float {
 let unscaled = variance(matmul(qs, ks, transposeB: true))
 let scaled = variance((1 / Float(8)) * matmul(qs, ks, transposeB: true))
 report.check(
-  "for unit-variance q, k with HS = 64, q·k has variance \(unscaled.formatted(decimals: 1)) (≈ 64); divided by √64 it is \(scaled.formatted(decimals: 2)) (≈ 1)",
+  "for unit-variance q, k with HS = 64, q·k has variance \(unscaled.formatted(decimals: 1)) (≈ 64); "
+    + "divided by √64 it is \(scaled.formatted(decimals: 2)) (≈ 1)",
   abs(unscaled - 64) < 6 && abs(scaled - 1) < 0.1)
 
 // MARK: 3. The causal mask and the softmax

@@ -9,45 +9,86 @@
 import Foundation
 import GPTKit
 
+/// What this chapter can be told, read once and checked before any work. Each option's line
+/// holds its default, its `--quick` value (a run of seconds) and its range. A value you give
+/// wins over the `--quick` value.
+struct Options {
+  static let checkpoint = Setting(
+    "checkpoint", "the base model (chapter 06's best run)", default: "runs/ch06/best", placeholder: "PATH")
+  static let conversations = Setting(
+    "conversations", "your own conversations as JSONL (book/09, section 2) instead of the generated ones",
+    default: "", placeholder: "PATH")
+  static let steps = Setting(
+    "steps", "optimizer steps of each fine-tuning run", default: 300, quick: 150, in: 1...1_000_000)
+  static let batch = Setting("batch", "conversations per step", default: 16, quick: 8, in: 1...4096)
+  static let lr = Setting(
+    "lr", "peak learning rate of full fine-tuning", default: 1e-3, quick: 6e-3, "a positive number"
+  ) { $0 > 0 }
+  static let loraLR = Setting(
+    "lora-lr", "peak learning rate of LoRA", default: 4e-3, quick: 1e-2, "a positive number"
+  ) { $0 > 0 }
+  static let rank = Setting("rank", "LoRA rank r", default: 8, in: 1...1024)
+  static let alpha = Setting(
+    "alpha", "LoRA alpha: the adapters are scaled by alpha / r", default: 16, "a positive number"
+  ) { $0 > 0 }
+  static let heldOut = Setting(
+    "held-out", "held-out questions scored per family", default: 60, quick: 8, in: 1...100_000)
+  static let answerTokens = Setting(
+    "answer-tokens", "the longest answer generated, in tokens", default: 24, in: 1...4096)
+  static let seed = Setting(
+    "seed", "seed for the data split, the adapters and the batch order", default: 1337, in: 0...Int.max)
+  // A quick run never touches the real run's folder: `swift test` runs chapters with --quick.
+  static let out = Setting(
+    "out", "folder for the fine-tuned model and the adapters", default: "runs/ch09", quick: "runs/ch09-quick",
+    placeholder: "PATH")
+  static let chat = Setting(flag: "chat", "talk to the model fine-tuned in --out (fine-tuning it first if absent)")
+  static let all: [Option] = [
+    checkpoint.option, conversations.option, steps.option, batch.option, lr.option, loraLR.option, rank.option,
+    alpha.option, heldOut.option, answerTokens.option, seed.option, out.option, chat.option,
+  ]
+
+  var checkpoint: String
+  var conversations: String
+  var steps: Int
+  var batchSize: Int
+  var learningRate: Float
+  var loraLearningRate: Float
+  var rank: Int
+  var alpha: Float
+  var heldOutPerFamily: Int
+  var answerTokens: Int
+  var seed: UInt64
+  var out: String
+  var chat: Bool
+  // Not options, but set by the quick preset too.
+  /// Training conversations per family (nil: all of them).
+  var trainPerFamily: Int? = nil
+
+  init(_ args: Arguments) {
+    (checkpoint, conversations) = (args[Self.checkpoint], args[Self.conversations])
+    (steps, batchSize) = (args[Self.steps], args[Self.batch])
+    (learningRate, loraLearningRate) = (Float(args[Self.lr]), Float(args[Self.loraLR]))
+    (rank, alpha) = (args[Self.rank], Float(args[Self.alpha]))
+    (heldOutPerFamily, answerTokens, seed) = (args[Self.heldOut], args[Self.answerTokens], UInt64(args[Self.seed]))
+    (out, chat) = (args[Self.out], args[Self.chat])
+    if args.flag("quick") { trainPerFamily = 200 }  // the quick preset
+  }
+}
+
 let args = Arguments.parseOrExit(
   "ch09-finetuning",
   summary: "Chapter 09: supervised fine-tuning with loss masking and LoRA, measured before and after.",
-  options: [
-    Option("checkpoint", "the base model (chapter 06's best run)", default: "runs/ch06/best"),
-    Option("conversations", "your own conversations as JSONL (book/09, section 2); none: generated", default: "none"),
-    Option("steps", "optimizer steps of each fine-tuning run", default: "300"),
-    Option("batch", "conversations per step", default: "16"),
-    Option("lr", "peak learning rate of full fine-tuning", default: "1e-3"),
-    Option("lora-lr", "peak learning rate of LoRA", default: "4e-3"),
-    Option("rank", "LoRA rank r", default: "8"),
-    Option("alpha", "LoRA alpha: the adapters are scaled by alpha / r", default: "16"),
-    Option("held-out", "held-out questions scored per task family", default: "60"),
-    Option("answer-tokens", "the longest answer generated, in tokens", default: "24"),
-    Option("seed", "seed for the data split, the adapters and the batch order", default: "1337"),
-    Option("out", "folder for the fine-tuned model and the adapters", default: "runs/ch09"),
-    Option(flag: "chat", "talk to the fine-tuned model in --out (fine-tunes it first if it is not there)"),
-  ])
+  options: Options.all)
+let options = Options(args)
 let quick = args.flag("quick")
-// Every option is read (and so checked) first; --quick then shrinks the run to seconds.
-let (chosenSteps, chosenBatch) = (args.int("steps", in: 1...1_000_000), args.int("batch", in: 1...4096))
-let chosenHeldOut = args.int("held-out", in: 1...100_000)
-let (steps, batchSize, heldOutPerFamily) = quick ? (150, 8, 8) : (chosenSteps, chosenBatch, chosenHeldOut)
-let chosenLR = Float(args.double("lr", "a positive number", where: { $0 > 0 }))
-let chosenLoraLR = Float(args.double("lora-lr", "a positive number", where: { $0 > 0 }))
-let (fullLR, loraLR) = quick ? (Float(6e-3), Float(1e-2)) : (chosenLR, chosenLoraLR)
-let rank = args.int("rank", in: 1...1024)
-let alpha = Float(args.double("alpha", "a positive number", where: { $0 > 0 }))
-let answerTokens = args.int("answer-tokens", in: 1...4096)
-let seed = UInt64(args.int("seed", in: 0...Int.max))
-let out = quick && !args.isSet("out") ? "runs/ch09-quick" : args.string("out")
-let conversationsPath = args.string("conversations")
-let checkpoint = args.string("checkpoint")
+let (steps, batchSize, out, seed) = (options.steps, options.batchSize, options.out, options.seed)
+let checkpoint = options.checkpoint
 if args.isSet("checkpoint") {  // a checkpoint you name must be there (the default one may be trained here)
   do { _ = try Checkpoint.config(checkpoint) } catch { fail("\(error)") }
 }
 let ownConversations: [Conversation]?
 do {
-  ownConversations = conversationsPath == "none" ? nil : try ConversationFile.load(conversationsPath)
+  ownConversations = options.conversations.isEmpty ? nil : try ConversationFile.load(options.conversations)
 } catch { fail("\(error)") }
 
 // MARK: Talking to it
@@ -92,7 +133,7 @@ func chat(_ model: GPT, _ format: ChatFormat) -> Never {
   exit(0)
 }
 
-if args.flag("chat") && Checkpoint.exists("\(out)/sft") {  // talk to the model fine-tuned before
+if options.chat && Checkpoint.exists("\(out)/sft") {  // talk to the model fine-tuned before
   do {
     let model = try Checkpoint.loadModel("\(out)/sft")
     guard let tokenizer = try Checkpoint.loadTokenizer("\(out)/sft") as? BPETokenizer else {
@@ -154,14 +195,16 @@ let pieces = zip(rendered.ids, rendered.mask).map { id, m in "\(m)\(format.token
 report.info("rendered (mask, token): \(pieces.joined(separator: " "))")
 let answerLength = format.tokenizer.encodeOrdinary("A small GPT.").count
 report.check(
-  "the mask is 1 on the answer's \(answerLength) tokens and <|assistant_end|>, 0 on the other \(rendered.count - answerLength - 1)",
+  "the mask is 1 on the answer's \(answerLength) tokens and <|assistant_end|>, "
+    + "0 on the other \(rendered.count - answerLength - 1)",
   rendered.maskedInCount == answerLength + 1 && rendered.mask.suffix(answerLength + 1).allSatisfy { $0 == 1 })
 let grown = base.growingVocabulary(by: V - bpe.vocabularySize, spread: 1, seed: seed)
 let probeIds = Array(rendered.ids.prefix(min(T, 8)).map { Int32(min($0, bpe.vocabularySize - 1)) })
 let before = base.nextTokenLogits(probeIds)
 let after = grown.nextTokenLogits(probeIds)
 report.check(
-  "the model grows \(V - bpe.vocabularySize) embedding rows (at the mean row): the logits of the old \(bpe.vocabularySize) ids are unchanged",
+  "the model grows \(V - bpe.vocabularySize) embedding rows (near the mean row): "
+    + "the logits of the old \(bpe.vocabularySize) ids are unchanged",
   Array(after.prefix(bpe.vocabularySize)) == before)
 
 // MARK: 2. The conversations
@@ -170,8 +213,8 @@ let corpus: String
 do { corpus = try TrainingText.load(Corpus.shakespeare).text } catch { fail("\(error)") }
 var taskOptions = ShakespeareTasks.Options()
 taskOptions.seed = seed
-taskOptions.maxHeldOutPerFamily = heldOutPerFamily
-if quick { taskOptions.maxTrainPerFamily = 200 }
+taskOptions.maxHeldOutPerFamily = options.heldOutPerFamily
+taskOptions.maxTrainPerFamily = options.trainPerFamily
 let tasks = ShakespeareTasks(text: corpus, options: taskOptions)
 let heldOut: [TaskExample]
 let training: [Conversation]
@@ -179,7 +222,7 @@ if let own = ownConversations {  // yours: the last tenth is held out, scored on
   let cut = max(1, own.count - max(1, own.count / 10))
   training = Array(own[..<cut])
   heldOut = own[cut...].map { TaskExample(family: "yours", speechIndex: nil, conversation: $0, isScored: true) }
-  report.info("\(conversationsPath): \(training.count) conversations to fine-tune on, \(heldOut.count) held out")
+  report.info("\(options.conversations): \(training.count) conversations to fine-tune on, \(heldOut.count) held out")
 } else {
   training = tasks.train.map(\.conversation)
   heldOut = tasks.heldOut
@@ -205,7 +248,7 @@ report.section("3. the base model, asked questions it has no format for")
 @MainActor func evaluate(_ model: GPT) -> (score: ChatScore, loss: Float) {
   let generator = Generator(model)
   let end = Int32(format.assistantEndId)
-  let score = ChatEvaluation.score(heldOut, format: format, baselines: tasks.baselines, limit: answerTokens) {
+  let score = ChatEvaluation.score(heldOut, format: format, baselines: tasks.baselines, limit: options.answerTokens) {
     prompt, limit in
     generator.generate(prompt.map(Int32.init), count: limit, options: SamplingOptions(temperature: 0), stop: [end])
       .map(Int.init)
@@ -216,7 +259,8 @@ let baseResult = evaluate(grown)
 for line in baseResult.score.table() { report.info(line) }
 if let answer = baseResult.score.answers.first {
   report.info(
-    "asked \"\(heldOut[0].prompt.messages.last!.content.prefix(60))...\" it says: \(answer.text.prefix(80).debugDescription)"
+    "asked \(heldOut[0].prompt.messages.last!.content.prefix(60).debugDescription)... "
+      + "it says \(answer.text.prefix(80).debugDescription)"
   )
 }
 
@@ -241,35 +285,37 @@ if let answer = baseResult.score.answers.first {
   progress.finish()
   let tokens = Double(steps * batchSize * T) / (monotonicSeconds() - start)
   report.info(
-    "\(title): \(steps) steps in \(formatDuration(monotonicSeconds() - start)) (\((tokens / 1000).formatted(decimals: 1))k tok/s)"
+    "\(title): \(steps) steps in \(formatDuration(monotonicSeconds() - start)), "
+      + "\((tokens / 1000).formatted(decimals: 1))k tok/s"
   )
   return trainer
 }
 
 report.section("4. full fine-tuning, the loss masked to the assistant's words")
 let full = grown.copy()
-_ = fineTune("full fine-tuning", full, on: masked, lr: fullLR)
+_ = fineTune("full fine-tuning", full, on: masked, lr: options.learningRate)
 let fullResult = evaluate(full)
 for line in fullResult.score.table() { report.info(line) }
 
-report.section("5. LoRA: rank-\(rank) adapters on a frozen model")
+report.section("5. LoRA: rank-\(options.rank) adapters on a frozen model")
 let adapted = grown.copy()
-let lora = LoRAAdapters(for: adapted, rank: rank, alpha: alpha, seed: seed)
+let lora = LoRAAdapters(for: adapted, rank: options.rank, alpha: options.alpha, seed: seed)
 lora.install(on: adapted)
 let (loraCost, fullCost) = (
-  FineTuningCost.lora(grown.config, rank: rank, targets: lora.targets), FineTuningCost.full(grown.config)
+  FineTuningCost.lora(grown.config, rank: options.rank, targets: lora.targets), FineTuningCost.full(grown.config)
 )
 let share = loraCost.percentTrained.formatted(decimals: 1)
 report.info("trainable: \(loraCost.trainableParameters) parameters, \(share)% of \(fullCost.trainableParameters)")
 report.info(
   "AdamW's moments: \(formatBytes(loraCost.optimizerBytes)) instead of \(formatBytes(fullCost.optimizerBytes))")
-_ = fineTune("LoRA", adapted, on: masked, lr: loraLR, trainable: lora.trainable)
+_ = fineTune("LoRA", adapted, on: masked, lr: options.loraLearningRate, trainable: lora.trainable)
 let unmerged = adapted.nextTokenLogits(Array(heldOutBatches[0].x.prefix(T)))
 lora.merge(into: adapted)
 let merged = adapted.nextTokenLogits(Array(heldOutBatches[0].x.prefix(T)))
 let mergeError = zip(unmerged, merged).map { abs($0 - $1) }.max() ?? 0
 report.check(
-  "merged into the weights (W += (α/r)·A·B), the adapters give the same logits: max diff \(mergeError.formatted(significant: 1))",
+  "merged into the weights (W += (α/r)·Aᵀ·Bᵀ), the adapters give the same logits: "
+    + "max diff \(mergeError.formatted(significant: 1))",
   mergeError < 1e-5)
 let loraResult = evaluate(adapted)
 for line in loraResult.score.table() { report.info(line) }
@@ -279,7 +325,7 @@ let unmaskedRendered = renderedTraining.map {
   RenderedConversation(ids: $0.ids, mask: [0] + [UInt8](repeating: 1, count: $0.count - 1))
 }
 let unmaskedModel = grown.copy()
-_ = fineTune("full fine-tuning without masking", unmaskedModel, on: batches(unmaskedRendered), lr: fullLR)
+_ = fineTune("full fine-tuning without masking", unmaskedModel, on: batches(unmaskedRendered), lr: options.learningRate)
 let unmaskedResult = evaluate(unmaskedModel)
 for line in unmaskedResult.score.table() { report.info(line) }
 
@@ -311,7 +357,8 @@ report.info(
     .joined())
 let baseFormat = baseResult.score.formatAdherence
 report.check(
-  "fine-tuned, answers end with <|assistant_end|>: \(percent(fullResult.score.formatAdherence)) of them (at least 90%), against \(percent(baseFormat)) before",
+  "fine-tuned, answers end with <|assistant_end|>: \(percent(fullResult.score.formatAdherence)) of them "
+    + "(at least 90%), against \(percent(baseFormat)) before",
   fullResult.score.formatAdherence >= 0.9 && baseFormat < 0.1)
 /// A family is learned when its accuracy beats the majority baseline by three standard errors
 /// of that baseline on this many questions: chance alone does that about once in 700 tries.
@@ -321,7 +368,8 @@ report.check(
 }
 let losses = results.map { $0.1.loss.formatted(decimals: 3) }
 report.check(
-  "fine-tuning lowers the held-out loss on the assistant's tokens: \(losses[0]) -> \(losses[1]) (full), \(losses[2]) (LoRA)",
+  "fine-tuning lowers the held-out loss on the assistant's tokens: "
+    + "\(losses[0]) -> \(losses[1]) (full), \(losses[2]) (LoRA)",
   fullResult.loss < baseResult.loss && loraResult.loss < baseResult.loss)
 let learned = scored.filter(beats).map(\.family)
 let verdict = "beats the majority baseline by 3 standard errors on \(learned.count) of \(scored.count) scored families"
@@ -341,5 +389,5 @@ do {
 } catch { fail("\(error)") }
 report.info("\(out)/sft: the fully fine-tuned model, a Hugging Face GPT-2 folder with a chat template")
 report.info("\(out)/lora: the LoRA adapters as PEFT saves them, for the base model in \(out)/base")
-if args.flag("chat") { chat(full, format) }
+if options.chat { chat(full, format) }
 report.finish()

@@ -110,7 +110,7 @@ enum Chapter09Grader {
   }
 
   static func loraBackward(
-    _ answer: (Tensor, Tensor, Tensor, Tensor, Float) throws -> (dX: Tensor, dA: Tensor, dB: Tensor)
+    _ answer: @escaping (Tensor, Tensor, Tensor, Tensor, Float) throws -> (dX: Tensor, dA: Tensor, dB: Tensor)
   ) throws -> String? {
     let (x, A, B, _, scale) = lora
     let shapes = try answer(Tensor(shape: [4, 3], repeating: 1), x, A, B, scale)

@@ -14,7 +14,8 @@ public enum CorpusError: Error, CustomStringConvertible, Equatable {
     switch self {
     case .missing(let path):
       return
-        "\(path) not found: pass --data with the path of a UTF-8 text file (or run from the workbook folder for the bundled corpus)"
+        "\(path) not found: pass --data with the path of a UTF-8 text file "
+        + "(or run from the workbook folder for the bundled corpus)"
     case .folder(let path): return "\(path) is a folder: pass --data with the path of a text file inside it"
     case .empty(let path): return "\(path) is empty: pass a text file with some writing in it"
     case .tooSmall(let path, let bytes, let minimum):
