@@ -87,6 +87,15 @@ struct ChapterRuns {
       "ch07-sampling", ["--checkpoint", "no/such/run"],
       "error: no checkpoint in no/such/run: train one first (ch06-training)\n", 1
     ),
+    ("ch09-finetuning", ["--quick", "--rank", "0"], "error: --rank expects a whole number in 1...1024, got '0'\n", 2),
+    (
+      "ch09-finetuning", ["--conversations", "no/such.jsonl"],
+      "error: no/such.jsonl not found: pass the path of a .jsonl file, one conversation per line\n", 1
+    ),
+    (
+      "ch09-finetuning", ["--checkpoint", "no/such/run"],
+      "error: no checkpoint in no/such/run: train one first (ch06-training)\n", 1
+    ),
   ])
   func unusableValuesAreRefusedAtOnce(_ chapter: String, _ arguments: [String], _ message: String, _ code: Int32) throws
   {
@@ -94,5 +103,16 @@ struct ChapterRuns {
     #expect(status == code)
     #expect(out.isEmpty, "\(chapter) \(arguments) did work before refusing: \(out.prefix(200))")
     #expect(err == message)
+  }
+
+  /// Chapter 09's `--chat` talks to the model its `--quick` run fine-tuned, reading messages
+  /// from a pipe as from a terminal, and stops at the end of the input.
+  @Test func chatAnswersMessagesFromAPipe() throws {
+    _ = try Self.quickRun("ch09-finetuning")  // leaves runs/ch09-quick/sft
+    let (status, out, err) = try Workbook.run(
+      "ch09-finetuning", ["--quick", "--chat"], input: "Who are you?\nWho speaks: Now is the winter?\n")
+    #expect(status == 0, "\(err)")
+    #expect(out.components(separatedBy: "model> ").count == 3, "two answers: \(out)")
+    #expect(!out.contains("\u{FFFD}") && !out.contains("[check]"), "only the conversation: \(out)")
   }
 }

@@ -33,8 +33,11 @@ enum Workbook {
     }
   }
 
-  /// Runs a chapter executable from the package root; returns exit code, stdout and stderr.
-  static func run(_ product: String, _ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+  /// Runs a chapter executable from the package root, with `input` on its standard input;
+  /// returns exit code, stdout and stderr.
+  static func run(
+    _ product: String, _ arguments: [String], input: String? = nil
+  ) throws -> (status: Int32, out: String, err: String) {
     guard let url = executable(product) else {
       throw CocoaError(
         .fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "\(product) is not built: run `swift build` first"])
@@ -43,10 +46,13 @@ enum Workbook {
     process.executableURL = url
     process.arguments = arguments
     process.currentDirectoryURL = root
-    let (outPipe, errPipe) = (Pipe(), Pipe())
+    let (outPipe, errPipe, inPipe) = (Pipe(), Pipe(), Pipe())
     process.standardOutput = outPipe
     process.standardError = errPipe
+    process.standardInput = inPipe
     try process.run()
+    inPipe.fileHandleForWriting.write(Data((input ?? "").utf8))  // what a learner would type
+    try inPipe.fileHandleForWriting.close()
     let out = outPipe.fileHandleForReading.readDataToEndOfFile()
     let err = errPipe.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
