@@ -63,16 +63,20 @@ let shapes: [(String, GPTConfig)] = [
 ]
 var agree = true
 for (name, config) in shapes {
-  let counted = Compute.countedMultiplyAdds(ParameterLayout(config), headCount: config.headCount, B: 1, T: config.contextLength)
+  let counted = Compute.countedMultiplyAdds(
+    ParameterLayout(config), headCount: config.headCount, B: 1, T: config.contextLength)
   let formula = config.trainingFLOPsPerToken() * Double(config.contextLength)
   agree = agree && formula == 2 * Double(counted)
   report.info(
-    "\(name): \(config.parameterCount) parameters, \(config.nonEmbeddingParameterCount) outside the embeddings, \((config.trainingFLOPsPerToken() / 1e6).formatted(decimals: 2)) MFLOP per training token (6N: \((6 * Double(config.parameterCount) / 1e6).formatted(decimals: 2)))"
+    "\(name): \(config.parameterCount) parameters, \(config.nonEmbeddingParameterCount) outside the embeddings, "
+      + "\((config.trainingFLOPsPerToken() / 1e6).formatted(decimals: 2)) MFLOP per training token (6N: "
+      + "\((6 * Double(config.parameterCount) / 1e6).formatted(decimals: 2)))"
   )
 }
 report.check("FLOPs per token = 2 x the multiply-adds counted product by product, at 3 shapes", agree)
 let peak = PeakFlops.measure(seconds: 0.3)
-report.info("this machine's measured FMA peak: \(peak.formatted(decimals: 0)) GFLOP/s on \(Parallel.threadCount) threads")
+report.info(
+  "this machine's measured FMA peak: \(peak.formatted(decimals: 0)) GFLOP/s on \(Parallel.threadCount) threads")
 
 // MARK: 2. The sweep
 let data: TrainingText
@@ -96,7 +100,8 @@ for note in notes { report.info("note: \(note)") }
 @MainActor func run(_ size: ModelSize, _ budget: Double) -> SweepRecord {
   if let done = recorded(size, budget) { return done }
   do {
-    let record = try plan.train(size, budget: budget, train: trainTokens, validation: validationTokens, settings: settings)
+    let record = try plan.train(
+      size, budget: budget, train: trainTokens, validation: validationTokens, settings: settings)
     try SweepStore.append(record, to: storePath)
     records.append(record)
     return record
@@ -111,22 +116,28 @@ let mfuOf = { (r: SweepRecord) in
 if !calculatorOnly {
   report.section("2. the IsoFLOP sweep: \(budgets.count) budgets x \(sizesPerBudget) sizes")
   report.info(
-    "\(data.tokenizer.identity) on \(data.path): \(trainTokens.count) train / \(validationTokens.count) validation tokens; every run: T \(T), \(batch) sequences per step, lr \(learningRate) x 64 / C, no dropout"
+    "\(data.tokenizer.identity) on \(data.path): \(trainTokens.count) train / \(validationTokens.count) validation "
+      + "tokens; every run: T \(T), \(batch) sequences per step, lr \(learningRate) x 64 / C, no dropout"
   )
   let work = missing.reduce(0.0) { $0 + $1.1 }
   report.info(
     missing.isEmpty
       ? "all \(grid.count * sizesPerBudget) runs are in \(storePath): refitting only"
-      : "\(missing.count) runs to train (\((work / 1e12).formatted(decimals: 2)) TFLOP), \(records.count) already in \(storePath)"
+      : "\(missing.count) runs to train (\((work / 1e12).formatted(decimals: 2)) TFLOP), \(records.count) already in "
+        + "\(storePath)"
   )
   for (budget, sizes) in grid {
     for size in sizes {
       let fresh = recorded(size, budget) == nil
       let r = run(size, budget)
       report.info(
-        "C \(budget.formatted(significant: 2)) | \(size.name) L\(size.layerCount) C\(size.channels) | N \(r.nonEmbeddingParameters) | \(r.steps) steps, D \(r.tokens) (\((Double(r.tokens) / Double(r.nonEmbeddingParameters)).formatted(significant: 3)) tok/param) | val \(r.validationLoss.formatted(decimals: 3))"
+        "C \(budget.formatted(significant: 2)) | \(size.name) L\(size.layerCount) C\(size.channels) | N "
+          + "\(r.nonEmbeddingParameters) | \(r.steps) steps, D \(r.tokens) "
+          + "(\((Double(r.tokens) / Double(r.nonEmbeddingParameters)).formatted(significant: 3)) tok/param) | val "
+          + "\(r.validationLoss.formatted(decimals: 3))"
           + (fresh
-            ? " | \(formatDuration(r.seconds)), \((r.tokensPerSecond / 1000).formatted(decimals: 1))k tok/s, MFU \((100 * mfuOf(r)).formatted(decimals: 0))%"
+            ? " | \(formatDuration(r.seconds)), \((r.tokensPerSecond / 1000).formatted(decimals: 1))k tok/s, MFU "
+              + "\((100 * mfuOf(r)).formatted(decimals: 0))%"
             : " (stored)"))
     }
   }
@@ -146,8 +157,11 @@ if complete {
   for p in result.profiles {
     report.info(
       p.hasInteriorMinimum
-        ? "C \(p.budget.formatted(significant: 2)): minimum at N* = \(Int(p.optimalParameters.rounded())), D* = \(Int(tokensFor(p.budget, p.optimalParameters).rounded())), loss \(p.loss(parameters: p.optimalParameters).formatted(decimals: 3))"
-        : "C \(p.budget.formatted(significant: 2)): no minimum inside the sizes trained: the grid was too narrow here (add --sizes, or move the budgets)"
+        ? "C \(p.budget.formatted(significant: 2)): minimum at N* = \(Int(p.optimalParameters.rounded())), D* = "
+          + "\(Int(tokensFor(p.budget, p.optimalParameters).rounded())), loss "
+          + "\(p.loss(parameters: p.optimalParameters).formatted(decimals: 3))"
+        : "C \(p.budget.formatted(significant: 2)): no minimum inside the sizes trained: the grid was too narrow "
+          + "here (add --sizes, or move the budgets)"
     )
   }
   report.check(
@@ -155,7 +169,9 @@ if complete {
     result.profiles.count == budgets.count && result.profiles.allSatisfy(\.hasInteriorMinimum))
   if let n = result.parameterLaw, let d = result.tokenLaw {
     report.info(
-      "N* = \(n.coefficient.formatted(significant: 3)) C^\(n.exponent.formatted(decimals: 2)), D* = \(d.coefficient.formatted(significant: 3)) C^\(d.exponent.formatted(decimals: 2))  (Chinchilla: C^0.50 and C^0.50)"
+      "N* = \(n.coefficient.formatted(significant: 3)) C^\(n.exponent.formatted(decimals: 2)), D* = "
+        + "\(d.coefficient.formatted(significant: 3)) C^\(d.exponent.formatted(decimals: 2))  (Chinchilla: C^0.50 "
+        + "and C^0.50)"
     )
   }
 
@@ -165,13 +181,18 @@ if complete {
   if let fit = fitted {
     let law = fit.law
     report.info(
-      "E \(law.E.formatted(decimals: 3)), A \(law.A.formatted(significant: 4)), alpha \(law.alpha.formatted(decimals: 3)), B \(law.B.formatted(significant: 4)), beta \(law.beta.formatted(decimals: 3)); rms residual \(fit.rmsResidual.formatted(decimals: 4)) nats over \(points.count) runs"
+      "E \(law.E.formatted(decimals: 3)), A \(law.A.formatted(significant: 4)), alpha "
+        + "\(law.alpha.formatted(decimals: 3)), B \(law.B.formatted(significant: 4)), beta "
+        + "\(law.beta.formatted(decimals: 3)); rms residual \(fit.rmsResidual.formatted(decimals: 4)) nats over "
+        + "\(points.count) runs"
     )
     report.info("Chinchilla (Hoffmann et al. 2022): E 1.69, A 406.4, alpha 0.34, B 410.7, beta 0.28")
     for budget in budgets {
       let best = law.computeOptimal(budget: budget, flopsPerToken: plan.flopsPerToken(nonEmbedding:))
       report.info(
-        "C \(budget.formatted(significant: 2)): compute-optimal N \(Int(best.parameters.rounded())), D \(Int(best.tokens.rounded())): \((best.tokens / best.parameters).formatted(decimals: 1)) tokens per parameter (Chinchilla ~20, nanochat 12)"
+        "C \(budget.formatted(significant: 2)): compute-optimal N \(Int(best.parameters.rounded())), D "
+          + "\(Int(best.tokens.rounded())): \((best.tokens / best.parameters).formatted(decimals: 1)) tokens per "
+          + "parameter (Chinchilla ~20, nanochat 12)"
       )
     }
   }
@@ -198,17 +219,23 @@ if let fit = fitted, !calculatorOnly {
   let tolerance = max(3 * fit.rmsResidual, 0.02)
   // ANCHOR_END: tolerance
   report.info(
-    "C \(budget.formatted(significant: 2)) (\(predictFactor.formatted(significant: 3))x the largest budget): the fit's best size is N \(Int(optimum.parameters.rounded())); nearest rung \(size.name) (N \(config.nonEmbeddingParameterCount)), \(Int(tokens)) tokens"
+    "C \(budget.formatted(significant: 2)) (\(predictFactor.formatted(significant: 3))x the largest budget): the "
+      + "fit's best size is N \(Int(optimum.parameters.rounded())); nearest rung \(size.name) (N "
+      + "\(config.nonEmbeddingParameterCount)), \(Int(tokens)) tokens"
   )
   report.info(
-    "predicted before training: validation loss \(predicted.formatted(decimals: 3)) +- \(tolerance.formatted(decimals: 3))")
+    "predicted before training: validation loss \(predicted.formatted(decimals: 3)) +- "
+      + "\(tolerance.formatted(decimals: 3))"
+  )
   let fresh = recorded(size, budget) == nil
   let r = run(size, budget)
   predictionRun = r
   report.info(
-    "measured: \(r.validationLoss.formatted(decimals: 3)) (predicted \(predicted.formatted(decimals: 3)), off by \((Double(r.validationLoss) - predicted).formatted(decimals: 3)))"
+    "measured: \(r.validationLoss.formatted(decimals: 3)) (predicted \(predicted.formatted(decimals: 3)), off by "
+      + "\((Double(r.validationLoss) - predicted).formatted(decimals: 3)))"
       + (fresh
-        ? "; \(formatDuration(r.seconds)), \((r.tokensPerSecond / 1000).formatted(decimals: 1))k tok/s, MFU \((100 * mfuOf(r)).formatted(decimals: 0))%"
+        ? "; \(formatDuration(r.seconds)), \((r.tokensPerSecond / 1000).formatted(decimals: 1))k tok/s, MFU "
+          + "\((100 * mfuOf(r)).formatted(decimals: 0))%"
         : " (stored)"))
   report.check(
     "the run outside the sweep lands within 3 rms residuals (at least 0.02 nats) of its predicted loss",
@@ -226,7 +253,8 @@ if let best = try? Checkpoint.loadModel("runs/ch06/best"),
 {
   learners.append(("your ch06 model", Double(best.parameterCount), Double(last.tokens)))
   report.info(
-    "runs/ch06/best: \(best.parameterCount) parameters after \(last.tokens) tokens, validation loss \(state.bestValidationLoss.formatted(decimals: 3))"
+    "runs/ch06/best: \(best.parameterCount) parameters after \(last.tokens) tokens, validation loss "
+      + "\(state.bestValidationLoss.formatted(decimals: 3))"
   )
 } else {
   learners.append(("ch06 default", Double(chapter06.parameterCount), chapter06Tokens))
@@ -236,10 +264,16 @@ if let law = fitted?.law {
   let best = law.computeOptimal(budget: chapter06Budget, flopsPerToken: plan.flopsPerToken(nonEmbedding:))
   let N06 = Double(chapter06.nonEmbeddingParameterCount)
   report.info(
-    "chapter 06: N \(chapter06.nonEmbeddingParameterCount), D \(Int(chapter06Tokens)) (\((chapter06Tokens / N06).formatted(decimals: 1)) tokens per parameter), C \(chapter06Budget.formatted(significant: 3)) FLOPs"
+    "chapter 06: N \(chapter06.nonEmbeddingParameterCount), D \(Int(chapter06Tokens)) "
+      + "(\((chapter06Tokens / N06).formatted(decimals: 1)) tokens per parameter), C "
+      + "\(chapter06Budget.formatted(significant: 3)) FLOPs"
   )
   report.info(
-    "the fit's optimum for that budget: N \(Int(best.parameters.rounded())), D \(Int(best.tokens.rounded())) (\((best.tokens / best.parameters).formatted(decimals: 1)) tokens per parameter); predicted loss \(law.loss(parameters: best.parameters, tokens: best.tokens).formatted(decimals: 3)) vs \(law.loss(parameters: N06, tokens: chapter06Tokens).formatted(decimals: 3)) for chapter 06's split (T \(T), batch \(batch), no dropout)"
+    "the fit's optimum for that budget: N \(Int(best.parameters.rounded())), D \(Int(best.tokens.rounded())) "
+      + "(\((best.tokens / best.parameters).formatted(decimals: 1)) tokens per parameter); predicted loss "
+      + "\(law.loss(parameters: best.parameters, tokens: best.tokens).formatted(decimals: 3)) vs "
+      + "\(law.loss(parameters: N06, tokens: chapter06Tokens).formatted(decimals: 3)) for chapter 06's split (T "
+      + "\(T), batch \(batch), no dropout)"
   )
 }
 
@@ -252,8 +286,10 @@ if let result = approach2 {
   var series: [SVG.Series] = []
   for p in result.profiles {
     let runs = points.filter { $0.budget == p.budget }
-    series.append(SVG.Series("C \(p.budget.formatted(significant: 2))", runs.map { ($0.parameters, $0.loss) }, style: .points))
-    let curve = (0...40).map { i in exp(p.range.lowerBound + (p.range.upperBound - p.range.lowerBound) * Double(i) / 40) }
+    series.append(
+      SVG.Series("C \(p.budget.formatted(significant: 2))", runs.map { ($0.parameters, $0.loss) }, style: .points))
+    let curve = (0...40).map { i in exp(p.range.lowerBound + (p.range.upperBound - p.range.lowerBound) * Double(i) / 40)
+    }
     series.append(SVG.Series("", curve.map { ($0, p.loss(parameters: $0)) }, style: .dashed))
   }
   save(
@@ -262,7 +298,9 @@ if let result = approach2 {
       yLabel: "validation loss (nats per token)", logX: true), "isoflop")
 }
 if let law = fitted?.law, let result = approach2, !result.optima.isEmpty {
-  let span = (0...20).map { budgets.first! / 3 * pow(predictFactor * budgets.last! * 3 / (budgets.first! / 3), Double($0) / 20) }
+  let span = (0...20).map {
+    budgets.first! / 3 * pow(predictFactor * budgets.last! * 3 / (budgets.first! / 3), Double($0) / 20)
+  }
   let frontier = span.map { ($0, law.computeOptimal(budget: $0, flopsPerToken: plan.flopsPerToken(nonEmbedding:))) }
   var series = [
     SVG.Series("N* (Approach 2)", result.optima.map { ($0.budget, $0.parameters) }, style: .points),
@@ -284,7 +322,8 @@ let line = [1e4, 1e12].map { ($0, 20 * $0) }
 save(
   SVG.lineChart(
     [
-      SVG.Series("published models", known.map { ($0.parameters, $0.tokens) }, style: .points, labels: known.map(\.name)),
+      SVG.Series(
+        "published models", known.map { ($0.parameters, $0.tokens) }, style: .points, labels: known.map(\.name)),
       SVG.Series("yours", learners.map { ($0.1, $0.2) }, style: .points, labels: learners.map(\.0)),
       SVG.Series("ch08 sweep", ours.map { (Double($0.parameters), Double($0.tokens)) }, style: .points),
       SVG.Series("20 tokens per parameter", line, style: .dashed),
@@ -301,16 +340,19 @@ let measured: (mfu: Double, source: String) = {
   var options = TrainingOptions(steps: 4, batchSize: 8)
   options.evalBatches = 1
   let trainer = Trainer(model: GPT(chapter06), train: trainTokens, validation: validationTokens, options: options)
-  try? trainer.trainStep()
+  _ = try? trainer.trainStep()
   let started = monotonicSeconds()
-  for _ in 0..<3 { try? trainer.trainStep() }
+  for _ in 0..<3 { _ = try? trainer.trainStep() }
   let perSecond = 3 * 8 * 128 / (monotonicSeconds() - started)
   let mfu = Compute.utilisation(
     tokensPerSecond: perSecond, flopsPerToken: chapter06.trainingFLOPsPerToken(), peakGFLOPs: peak)
   return (mfu, "3 steps of chapter 06's model")
 }()
 let sustained = measured.mfu * peak * 1e9
-report.info("measured MFU \((100 * measured.mfu).formatted(decimals: 0))% (\(measured.source)): \((sustained / 1e9).formatted(decimals: 0)) GFLOP/s sustained")
+report.info(
+  "measured MFU \((100 * measured.mfu).formatted(decimals: 0))% (\(measured.source)): "
+    + "\((sustained / 1e9).formatted(decimals: 0)) GFLOP/s sustained"
+)
 @MainActor func describe(_ name: String, flops: Double) {
   let split = fitted.map { fit in
     let best = fit.law.computeOptimal(budget: flops, flopsPerToken: plan.flopsPerToken(nonEmbedding:))
@@ -318,12 +360,16 @@ report.info("measured MFU \((100 * measured.mfu).formatted(decimals: 0))% (\(mea
   }
   let chinchilla = LossLaw.chinchilla.computeOptimal(budget: flops, flopsPerToken: { 6 * $0 })
   report.info(
-    "\(name): \(flops.formatted(significant: 3)) FLOPs = \(formatDuration(flops / sustained)) here at \((100 * measured.mfu).formatted(decimals: 0))% MFU; "
-      + "\(split.map { $0 + "; " } ?? "")Chinchilla's split N \(chinchilla.parameters.formatted(significant: 3)), D \(chinchilla.tokens.formatted(significant: 3))"
+    "\(name): \(flops.formatted(significant: 3)) FLOPs = \(formatDuration(flops / sustained)) here at "
+      + "\((100 * measured.mfu).formatted(decimals: 0))% MFU; "
+      + "\(split.map { $0 + "; " } ?? "")Chinchilla's split N \(chinchilla.parameters.formatted(significant: 3)), D "
+      + "\(chinchilla.tokens.formatted(significant: 3))"
   )
 }
 describe("GPT-2 124M on 10B tokens", flops: GPTConfig.gpt2Small.trainingFLOPsPerToken() * 10e9)
-if calcN > 0 { describe("N \(calcN.formatted(significant: 3)), D \(calcD.formatted(significant: 3)) (6ND)", flops: 6 * calcN * calcD) }
+if calcN > 0 {
+  describe("N \(calcN.formatted(significant: 3)), D \(calcD.formatted(significant: 3)) (6ND)", flops: 6 * calcN * calcD)
+}
 if calcC > 0 { describe("C \(calcC.formatted(significant: 3))", flops: calcC) }
 
 // MARK: 9. Landmarks
@@ -337,7 +383,8 @@ let unigram = counts.filter { $0 > 0 }.reduce(0.0) { sum, c in
 @MainActor func landmark(_ name: String, _ nats: Double) {
   let perChar = nats / data.charactersPerToken
   report.info(
-    "\(name): \(nats.formatted(decimals: 3)) nats/token, perplexity \(exp(nats).formatted(decimals: 1)), \((perChar / log(2)).formatted(decimals: 3)) bits/char"
+    "\(name): \(nats.formatted(decimals: 3)) nats/token, perplexity \(exp(nats).formatted(decimals: 1)), "
+      + "\((perChar / log(2)).formatted(decimals: 3)) bits/char"
   )
 }
 landmark("uniform over \(data.tokenizer.vocabularySize) tokens", log(Double(data.tokenizer.vocabularySize)))

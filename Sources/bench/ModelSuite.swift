@@ -54,7 +54,8 @@ enum ModelSuite {
         value: tokensPerSecond, unit: "tok/s", reference: c.pyTorchBest,
         basis: "PyTorch best, full step",
         notes:
-          "\(Int(flops)) GFLOP/s (MFU \(Int((100 * mfu).rounded()))%), \((seconds * 1000).formatted(decimals: 0)) ms/batch, RSS \(residentMegabytes()) MB"
+          "\(Int(flops)) GFLOP/s (MFU \(Int((100 * mfu).rounded()))%), \((seconds * 1000).formatted(decimals: 0)) "
+          + "ms/batch, RSS \(residentMegabytes()) MB"
       )
     }
   }

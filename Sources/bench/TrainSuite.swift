@@ -20,7 +20,8 @@ enum TrainSuite {
         suite: "train", name: "config \(c.name) full step, B \(c.B) T \(T) (\(c.gpt.parameterCount) params)",
         value: Double(c.B * T) / seconds, unit: "tok/s", reference: c.pyTorchBest, basis: "PyTorch best",
         notes:
-          "\((seconds * 1000).formatted(decimals: 0)) ms/step, MFU \(Int((100 * mfu).rounded()))%, RSS \(ModelSuite.residentMegabytes()) MB (PyTorch default: \(c.pyTorchRSS))",
+          "\((seconds * 1000).formatted(decimals: 0)) ms/step, MFU \(Int((100 * mfu).rounded()))%, RSS "
+          + "\(ModelSuite.residentMegabytes()) MB (PyTorch default: \(c.pyTorchRSS))",
         key: "train \(c.name)")
     }
   }

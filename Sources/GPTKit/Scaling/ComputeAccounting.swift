@@ -12,9 +12,9 @@ extension GPTConfig {
   // ANCHOR: flops-per-token
   /// Floating-point operations to train on one token with sequences of length `T`
   /// (forward and backward; a multiply-add counts as 2):
-  /// ```
-  /// 6·(L·12·C² + V·C)  +  6·L·C·(T + 1)
-  /// ```
+  ///
+  ///     6·(L·12·C² + V·C)  +  6·L·C·(T + 1)
+  ///
   /// The first term is the matrix products with weights: per token, forward does one
   /// multiply-add per weight (2 FLOPs), backward two (the input's gradient and the weight's),
   /// so 6 per weight. The weights multiplied are the four matrices of each block (12·C²) and the
@@ -22,7 +22,8 @@ extension GPTConfig {
   /// nothing, and biases and LayerNorms are a rounding error. The second is attention: token `t`
   /// scores `t + 1` keys and mixes `t + 1` values (C multiply-adds each), (T + 1)/2 keys on
   /// average because our causal kernels skip the masked half; forward and backward make it
-  /// 3·2·2·C·(T + 1)/2. nanoGPT and Kaplan count the full square instead: 12·L·C·T.
+  /// 3·2·2·C·(T + 1)/2. nanoGPT's MFU counts the full square, 12·L·C·T; Kaplan et al.'s
+  /// 6·L·C·T is ours to within one key.
   public func trainingFLOPsPerToken(sequenceLength T: Int? = nil) -> Double {
     let (V, C, L) = (Double(vocabularySize), Double(channels), Double(layerCount))
     let T = Double(T ?? contextLength)

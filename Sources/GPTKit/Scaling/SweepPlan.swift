@@ -21,7 +21,8 @@ public struct ModelSize: Codable, Equatable, Sendable {
   /// widen, roughly as nanoGPT's and Chinchilla's families are; heads of 8 to 32 channels.
   /// `s10` is chapter 06's model.
   public static let ladder: [ModelSize] = [
-    (1, 8, 1), (1, 16, 2), (1, 24, 3), (1, 32, 2), (2, 32, 2), (2, 48, 3), (2, 64, 4), (3, 80, 5), (3, 112, 7), (4, 128, 4),
+    (1, 8, 1), (1, 16, 2), (1, 24, 3), (1, 32, 2), (2, 32, 2), (2, 48, 3), (2, 64, 4), (3, 80, 5), (3, 112, 7),
+    (4, 128, 4),
     (4, 192, 6), (5, 256, 8),
   ].enumerated().map {
     ModelSize(name: "s\($0.offset)", layerCount: $0.element.0, channels: $0.element.1, headCount: $0.element.2)

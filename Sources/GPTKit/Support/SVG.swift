@@ -47,12 +47,14 @@ public enum SVG {
     }
     for fy in logY ? logTicks(yMin, yMax) : niceTicks(yMin, yMax) {
       svg +=
-        "<line x1=\"\(left)\" y1=\"\(coordinate(py(fy)))\" x2=\"\(left + plotW)\" y2=\"\(coordinate(py(fy)))\" stroke=\"#eee\"/>\n"
+        "<line x1=\"\(left)\" y1=\"\(coordinate(py(fy)))\" x2=\"\(left + plotW)\" y2=\"\(coordinate(py(fy)))\" "
+        + "stroke=\"#eee\"/>\n"
       svg += text(left - 6, py(fy) + 4, tick(fy), anchor: "end")
     }
     svg += text(left + plotW / 2, height - 10, xLabel, anchor: "middle")
     svg +=
-      "<text x=\"16\" y=\"\(top + plotH / 2)\" font-size=\"13\" text-anchor=\"middle\" transform=\"rotate(-90 16 \(top + plotH / 2))\">\(escape(yLabel))</text>\n"
+      "<text x=\"16\" y=\"\(top + plotH / 2)\" font-size=\"13\" text-anchor=\"middle\" transform=\"rotate(-90 16 "
+      + "\(top + plotH / 2))\">\(escape(yLabel))</text>\n"
     var legendX = left
     for (k, s) in series.enumerated() {
       let color = palette[k % palette.count]
@@ -69,7 +71,8 @@ public enum SVG {
         svg += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"\(dash) points=\"\(path)\"/>\n"
         if legend {
           svg +=
-            "<line x1=\"\(legendX)\" y1=\"\(top - 12)\" x2=\"\(legendX + 20)\" y2=\"\(top - 12)\" stroke=\"\(color)\" stroke-width=\"2\"\(dash)/>\n"
+            "<line x1=\"\(legendX)\" y1=\"\(top - 12)\" x2=\"\(legendX + 20)\" y2=\"\(top - 12)\" "
+            + "stroke=\"\(color)\" stroke-width=\"2\"\(dash)/>\n"
         }
       }
       guard legend else { continue }
@@ -99,7 +102,8 @@ public enum SVG {
     }
     svg += text(left + plotW / 2, height - 10, xLabel, anchor: "middle")
     svg +=
-      "<text x=\"14\" y=\"\(top + plotH / 2)\" font-size=\"13\" text-anchor=\"middle\" transform=\"rotate(-90 14 \(top + plotH / 2))\">\(escape(yLabel))</text>\n"
+      "<text x=\"14\" y=\"\(top + plotH / 2)\" font-size=\"13\" text-anchor=\"middle\" transform=\"rotate(-90 14 "
+      + "\(top + plotH / 2))\">\(escape(yLabel))</text>\n"
     return svg + "</svg>\n"
   }
 
@@ -123,7 +127,8 @@ public enum SVG {
         let shade = { (from: Double, to: Double) in Int(from + (to - from) * v) }
         let color = "rgb(\(shade(255, 8)),\(shade(255, 48)),\(shade(255, 107)))"
         svg +=
-          "<rect x=\"\(coordinate(left + Double(c) * cellSize))\" y=\"\(coordinate(top + Double(r) * cellSize))\" width=\"\(cellSize)\" height=\"\(cellSize)\" fill=\"\(color)\"/>\n"
+          "<rect x=\"\(coordinate(left + Double(c) * cellSize))\" y=\"\(coordinate(top + Double(r) * cellSize))\" "
+          + "width=\"\(cellSize)\" height=\"\(cellSize)\" fill=\"\(color)\"/>\n"
       }
     }
     for (r, label) in rowLabels.prefix(rows).enumerated() {
@@ -132,7 +137,8 @@ public enum SVG {
     for (c, label) in columnLabels.prefix(columns).enumerated() {
       let x = left + (Double(c) + 0.75) * cellSize
       svg +=
-        "<text x=\"\(coordinate(x))\" y=\"\(top - 4)\" font-size=\"10\" transform=\"rotate(-60 \(coordinate(x)) \(top - 4))\">\(escape(label))</text>\n"
+        "<text x=\"\(coordinate(x))\" y=\"\(top - 4)\" font-size=\"10\" transform=\"rotate(-60 \(coordinate(x)) "
+        + "\(top - 4))\">\(escape(label))</text>\n"
     }
     return svg + "</svg>\n"
   }
@@ -153,7 +159,8 @@ public enum SVG {
   }
 
   static func text(_ x: Double, _ y: Double, _ s: String, anchor: String, size: Int = 12) -> String {
-    "<text x=\"\(coordinate(x))\" y=\"\(coordinate(y))\" font-size=\"\(size)\" text-anchor=\"\(anchor)\">\(escape(s))</text>\n"
+    "<text x=\"\(coordinate(x))\" y=\"\(coordinate(y))\" font-size=\"\(size)\" "
+      + "text-anchor=\"\(anchor)\">\(escape(s))</text>\n"
   }
 
   /// Round tick values (steps of 1, 2 or 5 times a power of ten) covering `low...high`.
