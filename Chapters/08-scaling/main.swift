@@ -246,7 +246,8 @@ if let fit = fitted, !calculatorOnly {
 let chapter06 = shapes[0].1
 let chapter06Tokens = 1500.0 * 16 * 128  // its defaults: 1500 steps of 16 x 128 tokens
 let chapter06Budget = chapter06Tokens * chapter06.trainingFLOPsPerToken()
-var learners: [(String, Double, Double)] = []  // (name, total parameters, tokens) for the map
+// (name, total parameters, tokens) for the map: chapter 06's default recipe, and your run if there is one
+var learners: [(String, Double, Double)] = [("ch06 default", Double(chapter06.parameterCount), chapter06Tokens)]
 if let best = try? Checkpoint.loadModel("runs/ch06/best"),
   let state = try? Checkpoint.restore("runs/ch06/best", model: best, optimizer: AdamW(best.layout)),
   let last = state.history.last
@@ -256,8 +257,6 @@ if let best = try? Checkpoint.loadModel("runs/ch06/best"),
     "runs/ch06/best: \(best.parameterCount) parameters after \(last.tokens) tokens, validation loss "
       + "\(state.bestValidationLoss.formatted(decimals: 3))"
   )
-} else {
-  learners.append(("ch06 default", Double(chapter06.parameterCount), chapter06Tokens))
 }
 if let law = fitted?.law {
   report.section("6. is chapter 06's default model compute-optimal?")
@@ -284,13 +283,17 @@ let figures = args.isTheBookRun("book/08-scaling.md") ? ["\(out)", "book/figures
 }
 if let result = approach2 {
   var series: [SVG.Series] = []
-  for p in result.profiles {
+  for (k, p) in result.profiles.enumerated() {
     let runs = points.filter { $0.budget == p.budget }
-    series.append(
-      SVG.Series("C \(p.budget.formatted(significant: 2))", runs.map { ($0.parameters, $0.loss) }, style: .points))
-    let curve = (0...40).map { i in exp(p.range.lowerBound + (p.range.upperBound - p.range.lowerBound) * Double(i) / 40)
+    let name = "C \(p.budget.formatted(significant: 2))"
+    series.append(SVG.Series(name, runs.map { ($0.parameters, $0.loss) }, style: .points, color: k))
+    let (low, high) = (p.range.lowerBound, p.range.upperBound)
+    let curve = (0...40).map { exp(low + (high - low) * Double($0) / 40) }
+    series.append(SVG.Series("", curve.map { ($0, p.loss(parameters: $0)) }, style: .dashed, color: k))
+    if p.hasInteriorMinimum {
+      let x = p.optimalParameters
+      series.append(SVG.Series("", [(x, p.loss(parameters: x))], style: .points, labels: ["N*"], color: k))
     }
-    series.append(SVG.Series("", curve.map { ($0, p.loss(parameters: $0)) }, style: .dashed))
   }
   save(
     SVG.lineChart(
@@ -353,14 +356,25 @@ report.info(
   "measured MFU \((100 * measured.mfu).formatted(decimals: 0))% (\(measured.source)): "
     + "\((sustained / 1e9).formatted(decimals: 0)) GFLOP/s sustained"
 )
+/// A long duration in days and years (`formatDuration` stops at hours).
+func calendar(_ seconds: Double) -> String {
+  let days = seconds / 86_400
+  return days < 2
+    ? formatDuration(seconds)
+    : "\(days.formatted(significant: 3)) days "
+      + "(\((days / 365.25).formatted(significant: 3)) years)"
+}
 @MainActor func describe(_ name: String, flops: Double) {
+  let largest = budgets.last! * predictFactor
   let split = fitted.map { fit in
     let best = fit.law.computeOptimal(budget: flops, flopsPerToken: plan.flopsPerToken(nonEmbedding:))
-    return "our fit's split N \(best.parameters.formatted(significant: 3)), D \(best.tokens.formatted(significant: 3))"
+    let beyond = flops > 10 * largest ? " (\((flops / largest).formatted(significant: 2))x beyond its runs)" : ""
+    return "our fit's split N \(best.parameters.formatted(significant: 3)), D "
+      + "\(best.tokens.formatted(significant: 3))\(beyond)"
   }
   let chinchilla = LossLaw.chinchilla.computeOptimal(budget: flops, flopsPerToken: { 6 * $0 })
   report.info(
-    "\(name): \(flops.formatted(significant: 3)) FLOPs = \(formatDuration(flops / sustained)) here at "
+    "\(name): \(flops.formatted(significant: 3)) FLOPs = \(calendar(flops / sustained)) here at "
       + "\((100 * measured.mfu).formatted(decimals: 0))% MFU; "
       + "\(split.map { $0 + "; " } ?? "")Chinchilla's split N \(chinchilla.parameters.formatted(significant: 3)), D "
       + "\(chinchilla.tokens.formatted(significant: 3))"

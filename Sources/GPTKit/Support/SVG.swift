@@ -12,8 +12,13 @@ public enum SVG {
     public var style: Style
     /// Text drawn beside each point (`.points` style only), e.g. the models of a map.
     public var labels: [String]
-    public init(_ name: String, _ points: [(x: Double, y: Double)], style: Style = .line, labels: [String] = []) {
-      (self.name, self.points, self.style, self.labels) = (name, points, style, labels)
+    /// The palette slot; by default the series' position, so a fit can share its points' colour.
+    public var color: Int?
+    public init(
+      _ name: String, _ points: [(x: Double, y: Double)], style: Style = .line, labels: [String] = [],
+      color: Int? = nil
+    ) {
+      (self.name, self.points, self.style, self.labels, self.color) = (name, points, style, labels, color)
     }
   }
 
@@ -57,7 +62,7 @@ public enum SVG {
       + "\(top + plotH / 2))\">\(escape(yLabel))</text>\n"
     var legendX = left
     for (k, s) in series.enumerated() {
-      let color = palette[k % palette.count]
+      let color = palette[(s.color ?? k) % palette.count]
       let legend = !s.name.isEmpty
       if s.style == .points {
         for (i, p) in s.points.enumerated() {
