@@ -38,9 +38,9 @@ guard parsedBudgets.count >= 3, parsedBudgets.allSatisfy({ $0 != nil && $0! >= 1
   fail("--budgets expects at least 3 comma-separated FLOP counts in 1e6...1e18, got '\(budgetText)'", code: 2)
 }
 let budgets = Array(Set(parsedBudgets.map { $0! })).sorted()
-let sizesPerBudget = quick && !args.isSet("sizes") ? 4 : args.int("sizes", in: 3...ModelSize.ladder.count)
+let sizesPerBudget = quick && !args.isSet("sizes") ? 3 : args.int("sizes", in: 3...ModelSize.ladder.count)
 let predictFactor =
-  quick && !args.isSet("predict") ? 1.5 : args.double("predict", "a number above 1", where: { $0 > 1 && $0 <= 1000 })
+  quick && !args.isSet("predict") ? 1.25 : args.double("predict", "a number above 1", where: { $0 > 1 && $0 <= 1000 })
 let T = quick && !args.isSet("context") ? 32 : args.int("context", in: 8...1024)
 let batch = quick && !args.isSet("batch") ? 4 : args.int("batch", in: 1...512)
 let learningRate = Float(args.double("lr", "a positive number", where: { $0 > 0 && $0 < 1 }))
@@ -53,6 +53,15 @@ let (calcN, calcD, calcC) = (
 guard (calcN > 0) == (calcD > 0) else { fail("--params and --tokens go together: give both, or --flops", code: 2) }
 let calculatorOnly = calcN > 0 || calcC > 0
 
+// The text, loaded (or its tokenizer trained) before any output: a bad --data fails in one line.
+let data: TrainingText
+do { data = try TrainingText.load(args.string("data"), tokenizer: kind, vocabularySize: vocabulary) } catch {
+  fail("\(error)")
+}
+let (trainTokens, validationTokens) = trainValidationSplit(data.tokens)
+guard validationTokens.count > T * batch * 2 else {
+  fail("\(data.path) has \(data.tokens.count) tokens: too few for batches of \(batch) x \(T); use a longer text")
+}
 let report = ChapterReport("08 scaling")
 
 // MARK: 1. Compute accounting
@@ -79,14 +88,6 @@ report.info(
   "this machine's measured FMA peak: \(peak.formatted(decimals: 0)) GFLOP/s on \(Parallel.threadCount) threads")
 
 // MARK: 2. The sweep
-let data: TrainingText
-do { data = try TrainingText.load(args.string("data"), tokenizer: kind, vocabularySize: vocabulary) } catch {
-  fail("\(error)")
-}
-let (trainTokens, validationTokens) = trainValidationSplit(data.tokens)
-guard validationTokens.count > T * batch * 2 else {
-  fail("\(data.path) has \(data.tokens.count) tokens: too few for batches of \(batch) x \(T); use a longer text")
-}
 let plan = SweepPlan(vocabularySize: data.tokenizer.vocabularySize, contextLength: T, batchSize: batch)
 let settings = SweepSettings(
   corpus: TokenizerStore.fingerprint(data.text) + "-" + data.tokenizer.identity, contextLength: T, batchSize: batch,
