@@ -101,8 +101,9 @@ for note in notes { report.info("note: \(note)") }
 @MainActor func run(_ size: ModelSize, _ budget: Double) -> SweepRecord {
   if let done = recorded(size, budget) { return done }
   do {
-    let record = try plan.train(
+    var record = try plan.train(
       size, budget: budget, train: trainTokens, validation: validationTokens, settings: settings)
+    record.peakGFLOPs = peak
     try SweepStore.append(record, to: storePath)
     records.append(record)
     return record
@@ -112,7 +113,7 @@ let grid = budgets.map { ($0, plan.sizes(budget: $0, count: sizesPerBudget)) }
 let missing = grid.flatMap { budget, sizes in sizes.filter { recorded($0, budget) == nil }.map { ($0, budget) } }
 let mfuOf = { (r: SweepRecord) in
   Compute.utilisation(
-    tokensPerSecond: r.tokensPerSecond, flopsPerToken: r.flops / Double(r.tokens), peakGFLOPs: peak)
+    tokensPerSecond: r.tokensPerSecond, flopsPerToken: r.flops / Double(r.tokens), peakGFLOPs: r.peakGFLOPs ?? peak)
 }
 if !calculatorOnly {
   report.section("2. the IsoFLOP sweep: \(budgets.count) budgets x \(sizesPerBudget) sizes")

@@ -33,6 +33,9 @@ public struct SweepRecord: Codable, Equatable, Sendable {
   public var trainLoss: Float
   public var seconds: Double
   public var tokensPerSecond: Double
+  /// The FMA peak measured when the run was trained (GFLOP/s), so its MFU can be recomputed
+  /// later against the machine as it was then. Absent in records written without it.
+  public var peakGFLOPs: Double?
 
   public init(
     settings: SweepSettings, budget: Double, size: ModelSize, nonEmbeddingParameters: Int, parameters: Int,
