@@ -249,7 +249,9 @@ let chapter06 = shapes[0].1
 let chapter06Tokens = 1500.0 * 16 * 128  // its defaults: 1500 steps of 16 x 128 tokens
 let chapter06Budget = chapter06Tokens * chapter06.trainingFLOPsPerToken()
 // (name, total parameters, tokens) for the map: chapter 06's default recipe, and your run if there is one
-var learners: [(String, Double, Double)] = [("ch06 default", Double(chapter06.parameterCount), chapter06Tokens)]
+var learners: [(name: String, parameters: Double, tokens: Double)] = [
+  ("ch06 default", Double(chapter06.parameterCount), chapter06Tokens)
+]
 if let best = try? Checkpoint.loadModel("runs/ch06/best"),
   let state = try? Checkpoint.restore("runs/ch06/best", model: best, optimizer: AdamW(best.layout)),
   let last = state.history.last
@@ -283,57 +285,17 @@ let figures = args.isTheBookRun("book/08-scaling.md") ? ["\(out)", "book/figures
 @MainActor func save(_ svg: String, _ name: String) {
   for folder in figures { try? SVG.write(svg, to: "\(folder)/08-\(name).svg") }
 }
-if let result = approach2 {
-  var series: [SVG.Series] = []
-  for (k, p) in result.profiles.enumerated() {
-    let runs = points.filter { $0.budget == p.budget }
-    let name = "C \(p.budget.formatted(significant: 2))"
-    series.append(SVG.Series(name, runs.map { ($0.parameters, $0.loss) }, style: .points, color: k))
-    let (low, high) = (p.range.lowerBound, p.range.upperBound)
-    let curve = (0...40).map { exp(low + (high - low) * Double($0) / 40) }
-    series.append(SVG.Series("", curve.map { ($0, p.loss(parameters: $0)) }, style: .dashed, color: k))
-    if p.hasInteriorMinimum {
-      let x = p.optimalParameters
-      series.append(SVG.Series("", [(x, p.loss(parameters: x))], style: .points, labels: ["N*"], color: k))
-    }
-  }
-  save(
-    SVG.lineChart(
-      series, title: "IsoFLOP curves: validation loss at fixed compute", xLabel: "non-embedding parameters N",
-      yLabel: "validation loss (nats per token)", logX: true), "isoflop")
-}
+if let result = approach2 { save(ScalingFigures.isoFLOP(result, points: points), "isoflop") }
 if let law = fitted?.law, let result = approach2, !result.optima.isEmpty {
-  let span = (0...20).map {
-    budgets.first! / 3 * pow(predictFactor * budgets.last! * 3 / (budgets.first! / 3), Double($0) / 20)
-  }
-  let frontier = span.map { ($0, law.computeOptimal(budget: $0, flopsPerToken: plan.flopsPerToken(nonEmbedding:))) }
-  var series = [
-    SVG.Series("N* (Approach 2)", result.optima.map { ($0.budget, $0.parameters) }, style: .points),
-    SVG.Series("D* (Approach 2)", result.optima.map { ($0.budget, $0.tokens) }, style: .points),
-    SVG.Series("N* (Approach 3)", frontier.map { ($0.0, $0.1.parameters) }, style: .dashed),
-    SVG.Series("D* (Approach 3)", frontier.map { ($0.0, $0.1.tokens) }, style: .dashed),
-  ]
-  if let r = predictionRun {
-    series.append(SVG.Series("prediction run", [(r.budget, Double(r.nonEmbeddingParameters))], style: .points))
-  }
+  let (low, high) = (budgets.first! / 3, predictFactor * budgets.last! * 3)
   save(
-    SVG.lineChart(
-      series, title: "The compute-optimal frontier", xLabel: "training compute C (FLOPs)",
-      yLabel: "parameters N, tokens D", logX: true, logY: true), "frontier")
+    ScalingFigures.frontier(
+      result, law: law, budgets: (0...20).map { low * pow(high / low, Double($0) / 20) },
+      flopsPerToken: plan.flopsPerToken(nonEmbedding:),
+      prediction: predictionRun.map { ($0.budget, Double($0.nonEmbeddingParameters)) }), "frontier")
 }
-let known = KnownModel.table
 let ours = sweep + (predictionRun.map { [$0] } ?? [])
-let line = [1e4, 1e12].map { ($0, 20 * $0) }
-save(
-  SVG.lineChart(
-    [
-      SVG.Series(
-        "published models", known.map { ($0.parameters, $0.tokens) }, style: .points, labels: known.map(\.name)),
-      SVG.Series("yours", learners.map { ($0.1, $0.2) }, style: .points, labels: learners.map(\.0)),
-      SVG.Series("ch08 sweep", ours.map { (Double($0.parameters), Double($0.tokens)) }, style: .points),
-      SVG.Series("20 tokens per parameter", line, style: .dashed),
-    ], title: "Parameters against training tokens", xLabel: "parameters N", yLabel: "training tokens D",
-    width: 760, height: 520, logX: true, logY: true), "known-models")
+save(ScalingFigures.knownModels(learners: learners, sweep: ours), "known-models")
 
 // MARK: 8. The calculator
 report.section("7. the calculator")
