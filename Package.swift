@@ -31,6 +31,7 @@ let chapters = [
   ("ch05-block", "05-block"),
   ("ch06-training", "06-training"),
   ("ch07-sampling", "07-sampling"),
+  ("ch08-scaling", "08-scaling"),
   ("ch09-finetuning", "09-finetuning"),
 ]
 

@@ -23,13 +23,13 @@ enum ModelSuite {
 
   static let configs = [
     Config(
-      name: "A", gpt: GPTConfig(vocabularySize: 65, contextLength: 64, layerCount: 4, headCount: 4, channels: 128),
+      name: "A", gpt: .benchmarkA,
       B: 12, pyTorchBest: 42_300, pyTorchRSS: "0.85 GB"),
     Config(
-      name: "B", gpt: GPTConfig(vocabularySize: 65, contextLength: 256, layerCount: 6, headCount: 6, channels: 384),
+      name: "B", gpt: .benchmarkB,
       B: 64, pyTorchBest: 4_670, pyTorchRSS: "3.98 GB"),
     Config(
-      name: "C", gpt: GPTConfig(vocabularySize: 512, contextLength: 256, layerCount: 6, headCount: 6, channels: 384),
+      name: "C", gpt: .benchmarkC,
       B: 32, pyTorchBest: 5_060, pyTorchRSS: "2.55 GB"),
   ]
 
@@ -46,13 +46,16 @@ enum ModelSuite {
         model.backward()
       }
       let tokensPerSecond = Double(c.B * T) / seconds
-      let flops = 6 * Double(c.gpt.parameterCount) * Double(c.B * T) / seconds / 1e9
+      let flopsPerToken = c.gpt.trainingFLOPsPerToken()  // chapter 08's count: 6N plus causal attention
+      let flops = flopsPerToken * Double(c.B * T) / seconds / 1e9
+      let mfu = Compute.utilisation(tokensPerSecond: tokensPerSecond, flopsPerToken: flopsPerToken, peakGFLOPs: peak)
       return BenchResult(
         suite: "model", name: "config \(c.name) forward+backward, B \(c.B) T \(T) (\(c.gpt.parameterCount) params)",
         value: tokensPerSecond, unit: "tok/s", reference: c.pyTorchBest,
         basis: "PyTorch best, full step",
         notes:
-          "\(Int(flops)) GFLOP/s (6·N·tokens), \((seconds * 1000).formatted(decimals: 0)) ms/batch, RSS \(residentMegabytes()) MB"
+          "\(Int(flops)) GFLOP/s (MFU \(Int((100 * mfu).rounded()))%), \((seconds * 1000).formatted(decimals: 0)) "
+          + "ms/batch, RSS \(residentMegabytes()) MB"
       )
     }
   }

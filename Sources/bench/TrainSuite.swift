@@ -14,11 +14,14 @@ enum TrainSuite {
       let trainer = Trainer(
         model: GPT(c.gpt), train: stream, validation: Array(stream.prefix(2 * c.B * T + 1)), options: options)
       let seconds = bestTime(repeats: 3, minimum: 0.5) { _ = try? trainer.trainStep() }
+      let mfu = Compute.utilisation(
+        tokensPerSecond: Double(c.B * T) / seconds, flopsPerToken: c.gpt.trainingFLOPsPerToken(), peakGFLOPs: peak)
       return BenchResult(
         suite: "train", name: "config \(c.name) full step, B \(c.B) T \(T) (\(c.gpt.parameterCount) params)",
         value: Double(c.B * T) / seconds, unit: "tok/s", reference: c.pyTorchBest, basis: "PyTorch best",
         notes:
-          "\((seconds * 1000).formatted(decimals: 0)) ms/step, RSS \(ModelSuite.residentMegabytes()) MB (PyTorch default: \(c.pyTorchRSS))",
+          "\((seconds * 1000).formatted(decimals: 0)) ms/step, MFU \(Int((100 * mfu).rounded()))%, RSS "
+          + "\(ModelSuite.residentMegabytes()) MB (PyTorch default: \(c.pyTorchRSS))",
         key: "train \(c.name)")
     }
   }

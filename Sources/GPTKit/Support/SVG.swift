@@ -9,47 +9,78 @@ public enum SVG {
   public struct Series {
     public var name: String
     public var points: [(x: Double, y: Double)]
-    public init(_ name: String, _ points: [(x: Double, y: Double)]) {
-      (self.name, self.points) = (name, points)
+    public var style: Style
+    /// Text drawn beside each point (`.points` style only), e.g. the models of a map.
+    public var labels: [String]
+    /// The palette slot; by default the series' position, so a fit can share its points' colour.
+    public var color: Int?
+    public init(
+      _ name: String, _ points: [(x: Double, y: Double)], style: Style = .line, labels: [String] = [],
+      color: Int? = nil
+    ) {
+      (self.name, self.points, self.style, self.labels, self.color) = (name, points, style, labels, color)
     }
   }
 
+  /// How a series is drawn: a solid line, a dashed line (a fit), or separate dots (measurements).
+  public enum Style: Sendable { case line, dashed, points }
+
   static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"]
 
-  /// A line chart of `series` with axes, ticks and a legend.
+  /// A line chart of `series` with axes, ticks and a legend. With `logX` or `logY` that axis
+  /// is logarithmic (every value must be positive): power laws become straight lines.
   public static func lineChart(
     _ series: [Series], title: String, xLabel: String, yLabel: String,
-    width: Double = 640, height: Double = 400
+    width: Double = 640, height: Double = 400, logX: Bool = false, logY: Bool = false
   ) -> String {
     let all = series.flatMap(\.points)
     let (left, right, top, bottom) = (70.0, 20.0, 56.0, 50.0)
     let (plotW, plotH) = (width - left - right, height - top - bottom)
-    var (xMin, xMax) = (all.map(\.x).min() ?? 0, all.map(\.x).max() ?? 1)
-    var (yMin, yMax) = (all.map(\.y).min() ?? 0, all.map(\.y).max() ?? 1)
+    let (tx, ty) = ({ (v: Double) in logX ? log10(v) : v }, { (v: Double) in logY ? log10(v) : v })
+    var (xMin, xMax) = (all.map { tx($0.x) }.min() ?? 0, all.map { tx($0.x) }.max() ?? 1)
+    var (yMin, yMax) = (all.map { ty($0.y) }.min() ?? 0, all.map { ty($0.y) }.max() ?? 1)
     if xMax == xMin { xMax = xMin + 1 }
     if yMax == yMin { (yMin, yMax) = (yMin - 0.5, yMax + 0.5) }
-    func px(_ x: Double) -> Double { left + (x - xMin) / (xMax - xMin) * plotW }
-    func py(_ y: Double) -> Double { top + (1 - (y - yMin) / (yMax - yMin)) * plotH }
+    if logX { (xMin, xMax) = (xMin - 0.05 * (xMax - xMin), xMax + 0.05 * (xMax - xMin)) }
+    if logY { (yMin, yMax) = (yMin - 0.05 * (yMax - yMin), yMax + 0.05 * (yMax - yMin)) }
+    func px(_ x: Double) -> Double { left + (tx(x) - xMin) / (xMax - xMin) * plotW }
+    func py(_ y: Double) -> Double { top + (1 - (ty(y) - yMin) / (yMax - yMin)) * plotH }
     var svg = header(width, height, title)
     svg += "<rect x=\"\(left)\" y=\"\(top)\" width=\"\(plotW)\" height=\"\(plotH)\" fill=\"none\" stroke=\"#888\"/>\n"
-    for fx in niceTicks(xMin, xMax) {
+    for fx in logX ? logTicks(xMin, xMax) : niceTicks(xMin, xMax) {
       svg += text(px(fx), top + plotH + 18, tick(fx), anchor: "middle")
     }
-    for fy in niceTicks(yMin, yMax) {
+    for fy in logY ? logTicks(yMin, yMax) : niceTicks(yMin, yMax) {
       svg +=
-        "<line x1=\"\(left)\" y1=\"\(coordinate(py(fy)))\" x2=\"\(left + plotW)\" y2=\"\(coordinate(py(fy)))\" stroke=\"#eee\"/>\n"
+        "<line x1=\"\(left)\" y1=\"\(coordinate(py(fy)))\" x2=\"\(left + plotW)\" y2=\"\(coordinate(py(fy)))\" "
+        + "stroke=\"#eee\"/>\n"
       svg += text(left - 6, py(fy) + 4, tick(fy), anchor: "end")
     }
     svg += text(left + plotW / 2, height - 10, xLabel, anchor: "middle")
     svg +=
-      "<text x=\"16\" y=\"\(top + plotH / 2)\" font-size=\"13\" text-anchor=\"middle\" transform=\"rotate(-90 16 \(top + plotH / 2))\">\(escape(yLabel))</text>\n"
+      "<text x=\"16\" y=\"\(top + plotH / 2)\" font-size=\"13\" text-anchor=\"middle\" transform=\"rotate(-90 16 "
+      + "\(top + plotH / 2))\">\(escape(yLabel))</text>\n"
     var legendX = left
     for (k, s) in series.enumerated() {
-      let color = palette[k % palette.count]
-      let path = s.points.map { "\(coordinate(px($0.x))),\(coordinate(py($0.y)))" }.joined(separator: " ")
-      svg += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" points=\"\(path)\"/>\n"
-      svg +=
-        "<line x1=\"\(legendX)\" y1=\"\(top - 12)\" x2=\"\(legendX + 20)\" y2=\"\(top - 12)\" stroke=\"\(color)\" stroke-width=\"2\"/>\n"
+      let color = palette[(s.color ?? k) % palette.count]
+      let legend = !s.name.isEmpty
+      if s.style == .points {
+        for (i, p) in s.points.enumerated() {
+          svg += "<circle cx=\"\(coordinate(px(p.x)))\" cy=\"\(coordinate(py(p.y)))\" r=\"3.5\" fill=\"\(color)\"/>\n"
+          if i < s.labels.count { svg += text(px(p.x) + 5, py(p.y) - 5, s.labels[i], anchor: "start", size: 10) }
+        }
+        if legend { svg += "<circle cx=\"\(legendX + 10)\" cy=\"\(top - 12)\" r=\"3.5\" fill=\"\(color)\"/>\n" }
+      } else {
+        let dash = s.style == .dashed ? " stroke-dasharray=\"6 4\"" : ""
+        let path = s.points.map { "\(coordinate(px($0.x))),\(coordinate(py($0.y)))" }.joined(separator: " ")
+        svg += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"\(dash) points=\"\(path)\"/>\n"
+        if legend {
+          svg +=
+            "<line x1=\"\(legendX)\" y1=\"\(top - 12)\" x2=\"\(legendX + 20)\" y2=\"\(top - 12)\" "
+            + "stroke=\"\(color)\" stroke-width=\"2\"\(dash)/>\n"
+        }
+      }
+      guard legend else { continue }
       svg += text(legendX + 26, top - 8, s.name, anchor: "start")
       legendX += 40 + Double(s.name.count) * 7
     }
@@ -76,7 +107,8 @@ public enum SVG {
     }
     svg += text(left + plotW / 2, height - 10, xLabel, anchor: "middle")
     svg +=
-      "<text x=\"14\" y=\"\(top + plotH / 2)\" font-size=\"13\" text-anchor=\"middle\" transform=\"rotate(-90 14 \(top + plotH / 2))\">\(escape(yLabel))</text>\n"
+      "<text x=\"14\" y=\"\(top + plotH / 2)\" font-size=\"13\" text-anchor=\"middle\" transform=\"rotate(-90 14 "
+      + "\(top + plotH / 2))\">\(escape(yLabel))</text>\n"
     return svg + "</svg>\n"
   }
 
@@ -100,7 +132,8 @@ public enum SVG {
         let shade = { (from: Double, to: Double) in Int(from + (to - from) * v) }
         let color = "rgb(\(shade(255, 8)),\(shade(255, 48)),\(shade(255, 107)))"
         svg +=
-          "<rect x=\"\(coordinate(left + Double(c) * cellSize))\" y=\"\(coordinate(top + Double(r) * cellSize))\" width=\"\(cellSize)\" height=\"\(cellSize)\" fill=\"\(color)\"/>\n"
+          "<rect x=\"\(coordinate(left + Double(c) * cellSize))\" y=\"\(coordinate(top + Double(r) * cellSize))\" "
+          + "width=\"\(cellSize)\" height=\"\(cellSize)\" fill=\"\(color)\"/>\n"
       }
     }
     for (r, label) in rowLabels.prefix(rows).enumerated() {
@@ -109,7 +142,8 @@ public enum SVG {
     for (c, label) in columnLabels.prefix(columns).enumerated() {
       let x = left + (Double(c) + 0.75) * cellSize
       svg +=
-        "<text x=\"\(coordinate(x))\" y=\"\(top - 4)\" font-size=\"10\" transform=\"rotate(-60 \(coordinate(x)) \(top - 4))\">\(escape(label))</text>\n"
+        "<text x=\"\(coordinate(x))\" y=\"\(top - 4)\" font-size=\"10\" transform=\"rotate(-60 \(coordinate(x)) "
+        + "\(top - 4))\">\(escape(label))</text>\n"
     }
     return svg + "</svg>\n"
   }
@@ -130,7 +164,8 @@ public enum SVG {
   }
 
   static func text(_ x: Double, _ y: Double, _ s: String, anchor: String, size: Int = 12) -> String {
-    "<text x=\"\(coordinate(x))\" y=\"\(coordinate(y))\" font-size=\"\(size)\" text-anchor=\"\(anchor)\">\(escape(s))</text>\n"
+    "<text x=\"\(coordinate(x))\" y=\"\(coordinate(y))\" font-size=\"\(size)\" "
+      + "text-anchor=\"\(anchor)\">\(escape(s))</text>\n"
   }
 
   /// Round tick values (steps of 1, 2 or 5 times a power of ten) covering `low...high`.
@@ -145,6 +180,16 @@ public enum SVG {
       value += step
     }
     return ticks
+  }
+
+  /// Ticks for a logarithmic axis spanning `log10` values `low...high`: the powers of ten, or
+  /// 1, 2 and 5 times them when the range covers less than two decades.
+  static func logTicks(_ low: Double, _ high: Double) -> [Double] {
+    let multiples: [Double] = high - low < 2 ? [1, 2, 5] : [1]
+    let decades = Int(low.rounded(.down))...Int(high.rounded(.up))
+    return decades.flatMap { d in multiples.map { $0 * pow(10, Double(d)) } }.filter {
+      log10($0) >= low - 1e-9 && log10($0) <= high + 1e-9
+    }
   }
 
   static func tick(_ v: Double) -> String {
