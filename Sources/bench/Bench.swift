@@ -31,8 +31,9 @@ struct BenchResult {
       "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
     let here = torchHere.map { ",\"torch_here\":\(number($0)),\"ratio_here\":\(number(value / $0))" } ?? ""
-    return
-      "{\"suite\":\(quoted(suite)),\"case\":\(quoted(name)),\"value\":\(number(value)),\"unit\":\(quoted(unit)),\"reference\":\(number(reference)),\"ratio\":\(number(ratio))\(here)}"
+    let fields = "\"suite\":\(quoted(suite)),\"case\":\(quoted(name)),\"value\":\(number(value)),"
+    let measures = "\"unit\":\(quoted(unit)),\"reference\":\(number(reference)),\"ratio\":\(number(ratio))"
+    return "{" + fields + measures + here + "}"
   }
 }
 

@@ -81,13 +81,12 @@ for suite in chosen {
       let ratio = r.ratio.map { $0.formatted(decimals: 2) } ?? "–"
       let reference = r.reference.map { $0.formatted(significant: 3) } ?? "–"
       let name = r.name.padding(toLength: 56, withPad: " ", startingAt: 0)
-      print(
-        "\(r.suite)  \(name) \(r.value.formatted(significant: 4)) \(r.unit)  \(r.notes)  ref \(reference) (\(r.basis))  ratio \(ratio)"
-      )
+      let value = r.value.formatted(significant: 4)
+      print("\(r.suite)  \(name) \(value) \(r.unit)  \(r.notes)  ref \(reference) (\(r.basis))  ratio \(ratio)")
       if let torch {
-        print(
-          "       PyTorch on this machine: \(torch.tokensPerSecond.formatted(significant: 4)) tok/s (\(torch.how)), ratio here \((r.value / torch.tokensPerSecond).formatted(decimals: 2))"
-        )
+        let (theirs, here) = (torch.tokensPerSecond.formatted(significant: 4), r.value / torch.tokensPerSecond)
+        let ratioHere = here.formatted(decimals: 2)
+        print("       PyTorch on this machine: \(theirs) tok/s (\(torch.how)), ratio here \(ratioHere)")
       }
     }
   }

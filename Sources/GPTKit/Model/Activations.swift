@@ -60,8 +60,9 @@ struct Activations {
 struct BackwardScratch {
   let dLogits: UnsafeMutablePointer<Float>  // (B, T, V)
   let dResidual: UnsafeMutablePointer<Float>  // (B, T, C): dLoss/dx for the stream x
-  let dLnF: UnsafeMutablePointer<Float>  // (B, T, C)
   let dBranch: UnsafeMutablePointer<Float>  // (B, T, C): a branch's output, through its dropout
+  /// `(B, T, C)`: the final LayerNorm's output gradient, needed before any branch's: `dBranch`'s memory.
+  var dLnF: UnsafeMutablePointer<Float> { dBranch }
   let dFchGelu: UnsafeMutablePointer<Float>  // (B, T, 4*C)
   let dFch: UnsafeMutablePointer<Float>  // (B, T, 4*C)
   let dLn2: UnsafeMutablePointer<Float>  // (B, T, C)
@@ -73,7 +74,7 @@ struct BackwardScratch {
   init(_ config: GPTConfig, N: Int, _ memory: inout Carver) {
     (self.N, C, V) = (N, config.channels, config.vocabularySize)
     (dLogits, dResidual) = (memory.take(N * V), memory.take(N * C))  // one run: see clearStream
-    (dLnF, dBranch) = (memory.take(N * C), memory.take(N * C))
+    dBranch = memory.take(N * C)
     (dFchGelu, dFch, dLn2) = (memory.take(N * 4 * C), memory.take(N * 4 * C), memory.take(N * C))  // one run ...
     (dAtty, dQKV, dLn1) = (memory.take(N * C), memory.take(N * 3 * C), memory.take(N * C))  // ... see clearLayer
   }

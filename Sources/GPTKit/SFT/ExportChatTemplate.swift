@@ -15,9 +15,9 @@
 /// on its own, as the workbook does. (One difference: a message that *types* a turn token
 /// gets the token in Hugging Face, the characters in the workbook.)
 public enum HuggingFaceChatTemplate {
-  public static let endOfText = "<|endoftext|>"
+  public static let endOfText = ChatFormat.endOfText
   /// The turn tokens, in the order their ids are added after the vocabulary.
-  public static let turnTokens = ["<|user_start|>", "<|user_end|>", "<|assistant_start|>", "<|assistant_end|>"]
+  public static let turnTokens = ChatFormat.turnTokens
 
   // ANCHOR: chat-template
   /// The template, one line (Jinja keeps every character outside its `{% %}` and `{{ }}`).
