@@ -37,22 +37,8 @@ struct LoRATests {
     model.forward(inputs: x, targets: y, B: 2, T: 8)
     model.backward()
     afterBackward(lora)
-    func loss() -> Double { Double(model.forward(inputs: x, targets: y, B: 2, T: 8)!) }
-    return lora.layout.entries.map { e in
-      var (worst, scale) = (0.0, 0.0)
-      for k in 0..<4 {
-        let i = e.offset + (k * 7919) % e.count
-        let saved = lora.weights.base[i]
-        lora.weights.base[i] = saved + 1e-2
-        let plus = loss()
-        lora.weights.base[i] = saved - 1e-2
-        let minus = loss()
-        lora.weights.base[i] = saved
-        let numeric = (plus - minus) / 2e-2
-        worst = max(worst, abs(numeric - Double(lora.gradients.base[i])))
-        scale = max(scale, abs(numeric))
-      }
-      return (e.name, worst / max(scale, 1e-3))
+    return GradientCheck.parameters(lora.weights, gradients: lora.gradients) {
+      Double(model.forward(inputs: x, targets: y, B: 2, T: 8)!)
     }
   }
 

@@ -13,19 +13,30 @@ extension GradientCheck {
     model.forward(inputs: inputs, targets: targets, B: B, T: T)
     model.backward()
     afterBackward(model)
-    func loss() -> Double { Double(model.forward(inputs: inputs, targets: targets, B: B, T: T)!) }
-    return model.layout.entries.map { e in
+    return parameters(
+      model.parameters, gradients: model.gradients, epsilon: epsilon, samplesPerTensor: samplesPerTensor
+    ) { Double(model.forward(inputs: inputs, targets: targets, B: B, T: T)!) }
+  }
+
+  /// The check of `wholeModel` for any buffer of parameters, such as chapter 09's adapters:
+  /// `gradients` must hold the backward's gradient of `loss()` at the current `weights`.
+  /// Returns the relative error per tensor, in layout order.
+  public static func parameters(
+    _ weights: ParameterBuffer, gradients: ParameterBuffer, epsilon: Float = 1e-2, samplesPerTensor: Int = 4,
+    loss: () -> Double
+  ) -> [(name: String, relativeError: Double)] {
+    weights.layout.entries.map { e in
       var (worst, scale) = (0.0, 0.0)
       for k in 0..<samplesPerTensor {
         let i = e.offset + (k * 7919) % e.count  // spread over the tensor
-        let saved = model.parameters.base[i]
-        model.parameters.base[i] = saved + epsilon
+        let saved = weights.base[i]
+        weights.base[i] = saved + epsilon
         let plus = loss()
-        model.parameters.base[i] = saved - epsilon
+        weights.base[i] = saved - epsilon
         let minus = loss()
-        model.parameters.base[i] = saved
+        weights.base[i] = saved
         let numeric = (plus - minus) / (2 * Double(epsilon))
-        worst = max(worst, abs(numeric - Double(model.gradients.base[i])))
+        worst = max(worst, abs(numeric - Double(gradients.base[i])))
         scale = max(scale, abs(numeric))
       }
       return (e.name, worst / max(scale, 1e-3))
