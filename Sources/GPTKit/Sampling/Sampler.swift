@@ -26,10 +26,10 @@ public struct SamplingOptions: Equatable, Sendable {
 
   /// A one-line complaint about an impossible setting, or nil.
   public var problem: String? {
-    if !(temperature >= 0) { return "--temperature must be 0 (greedy) or positive, got \(temperature)" }
-    if let k = topK, k < 1 { return "--top-k must be at least 1, got \(k)" }
-    if let p = topP, !(p > 0 && p <= 1) { return "--top-p must be in (0, 1], got \(p)" }
-    if !(repetitionPenalty >= 1) { return "--repetition-penalty must be at least 1, got \(repetitionPenalty)" }
+    if !(temperature >= 0) { return "the temperature must be 0 (greedy) or positive, got \(temperature)" }
+    if let k = topK, k < 1 { return "top-k must keep at least 1 token, got \(k)" }
+    if let p = topP, !(p > 0 && p <= 1) { return "top-p must be in (0, 1], got \(p)" }
+    if !(repetitionPenalty >= 1) { return "the repetition penalty must be at least 1, got \(repetitionPenalty)" }
     return nil
   }
 }
