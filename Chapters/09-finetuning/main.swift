@@ -90,6 +90,11 @@ let ownConversations: [Conversation]?
 do {
   ownConversations = options.conversations.isEmpty ? nil : try ConversationFile.load(options.conversations)
 } catch { fail("\(error)") }
+if let own = ownConversations, own.count < options.batchSize + 1 {  // a batch to train on, one to hold out
+  fail(
+    "\(options.conversations) has \(own.count) conversations: fine-tuning needs --batch (\(options.batchSize)) "
+      + "plus one held out; write more, or lower --batch")
+}
 
 // MARK: Talking to it
 /// Reads your messages line by line (a terminal or a pipe), keeps the conversation in the
@@ -105,17 +110,17 @@ func chat(_ model: GPT, _ format: ChatFormat) -> Never {
     print("you> ", terminator: "")
     fflush(nil)
     guard let line = readLine(), !line.isEmpty else { break }
-    conversation.messages.append(Message(.user, line.replacingOccurrences(of: "\\n", with: "\n")))
-    var prompt = format.renderPrompt(conversation)
-    while prompt.count >= T && conversation.messages.count > 1 {  // forget the oldest exchange
-      conversation.messages.removeFirst(min(2, conversation.messages.count - 1))
-      prompt = format.renderPrompt(conversation)
-      print("(the conversation filled the \(T)-token context: the oldest turns are forgotten)")
-    }
-    guard prompt.count < T else {
+    let message = Message(.user, line.replacingOccurrences(of: "\\n", with: "\n"))
+    guard format.renderPrompt(Conversation([message])).count < T else {
       print("(that message alone fills the \(T)-token context: say it in fewer words)")
-      conversation.messages.removeLast()
       continue
+    }
+    conversation.messages.append(message)
+    var prompt = format.renderPrompt(conversation)
+    if prompt.count >= T { print("(the conversation filled the \(T)-token context: the oldest turns are forgotten)") }
+    while prompt.count >= T {  // forget the oldest exchange
+      conversation.messages.removeFirst(2)
+      prompt = format.renderPrompt(conversation)
     }
     print("model> ", terminator: "")
     var text = StreamingDecoder()  // a character split across tokens is printed once it is whole
@@ -148,12 +153,13 @@ if options.chat && Checkpoint.exists("\(out)/sft") {  // talk to the model fine-
 let report = ChapterReport("09 fine-tuning")
 var base: GPT
 let bpe: BPETokenizer
-if !quick && Checkpoint.exists(checkpoint) {
+if (!quick || args.isSet("checkpoint")) && Checkpoint.exists(checkpoint) {  // --quick uses a base you name
   do {
     base = try Checkpoint.loadModel(checkpoint)
     guard let loaded = try Checkpoint.loadTokenizer(checkpoint) as? BPETokenizer else {
       fail(
-        "\(checkpoint) has a character tokenizer: the chat tokens are BPE special tokens, so train with --tokenizer bpe"
+        "\(checkpoint) has a character tokenizer, and the chat tokens are BPE special tokens: "
+          + "train the base with ch06-training --tokenizer bpe (its default)"
       )
     }
     bpe = loaded
@@ -204,7 +210,7 @@ let probeIds = Array(rendered.ids.prefix(min(T, 8)).map { Int32(min($0, bpe.voca
 let before = base.nextTokenLogits(probeIds)
 let after = grown.nextTokenLogits(probeIds)
 report.check(
-  "the model grows \(V - bpe.vocabularySize) embedding rows (near the mean row): "
+  "the model grows \(V - bpe.vocabularySize) embedding rows (drawn around the mean row): "
     + "the logits of the old \(bpe.vocabularySize) ids are unchanged",
   Array(after.prefix(bpe.vocabularySize)) == before)
 
@@ -241,8 +247,17 @@ guard fitting >= batchSize else {
 let masked = batches(renderedTraining)
 report.info(
   "\(masked.conversations.count) conversations fit T = \(T) (\(masked.droppedTooLong) longer ones are left out)")
-let heldOutBatches = batches(heldOut.map { format.render($0.conversation) }, shuffle: false).probeBatches(count: 4)
-let trainProbe = batches(renderedTraining, shuffle: false).probeBatches(count: 4)
+/// Fixed batches of every `rendered` conversation that fits (a last partial batch dropped),
+/// rows of at most `--batch`: the held-out loss is measured over all families at once.
+@MainActor func probe(_ rendered: [RenderedConversation], count: Int = .max) -> [Batch] {
+  let fits = rendered.filter { $0.count - 1 <= T && $0.mask.dropFirst().contains(1) }.count
+  guard fits > 0 else { fail("none of the held-out conversations fits the model's context of \(T) tokens") }
+  return ConversationBatches(
+    rendered, batchSize: min(batchSize, fits), contextLength: T, paddingId: format.endOfTextId, shuffle: false
+  ).probeBatches(count: count)
+}
+let heldOutBatches = probe(heldOut.map { format.render($0.conversation) })
+let trainProbe = probe(renderedTraining, count: 4)
 
 // MARK: 3. The base model, asked
 report.section("3. the base model, asked questions it has no format for")
@@ -287,7 +302,7 @@ if let answer = baseResult.score.answers.first {
   let tokens = Double(steps * batchSize * T) / (monotonicSeconds() - start)
   report.info(
     "\(title): \(steps) steps in \(formatDuration(monotonicSeconds() - start)), "
-      + "\((tokens / 1000).formatted(decimals: 1))k tok/s"
+      + "\((tokens / 1000).formatted(decimals: 1))k positions/s (padding included)"
   )
   return trainer
 }
@@ -384,7 +399,9 @@ report.info("learned beyond the baseline: \(learned.map(\.family).joined(separat
 let verdict =
   "answers \(percent(pooledAccuracy)) of \(prompts) scored questions right, against \(percent(pooledBaseline)) "
   + "for the majority answers (at least 3 standard errors above)"
-if quick {  // a 150-step model of 64 channels learns the format, not the tasks
+if withBaseline.isEmpty {  // your own conversations: exact match only, no baseline to beat
+  report.info("full fine-tuning answers \(percent(fullResult.score.families.first?.accuracy ?? 0)) exactly right")
+} else if quick {  // a 150-step model of 64 channels learns the format, not the tasks
   report.info("--quick: full fine-tuning \(verdict); the default run checks that it is")
 } else {
   report.check(
@@ -397,8 +414,10 @@ do {
   try Checkpoint.export(model: full, tokenizer: format.tokenizer, to: "\(out)/sft")
   try Checkpoint.export(model: grown, tokenizer: format.tokenizer, to: "\(out)/base")
   try AdapterCheckpoint.save(lora, baseModel: "\(out)/base", to: "\(out)/lora")
+  try Checkpoint.export(model: adapted, tokenizer: format.tokenizer, to: "\(out)/lora-merged")
 } catch { fail("\(error)") }
 report.info("\(out)/sft: the fully fine-tuned model, a Hugging Face GPT-2 folder with a chat template")
 report.info("\(out)/lora: the LoRA adapters as PEFT saves them, for the base model in \(out)/base")
+report.info("\(out)/lora-merged: the base with the adapters merged in, a Hugging Face GPT-2 folder too")
 if options.chat { chat(full, format) }
 report.finish()

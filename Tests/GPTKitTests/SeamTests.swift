@@ -138,6 +138,9 @@ struct SeamTests {
       options: options)
     let step = try nothing.trainStep()
     #expect(step.loss == 0 && step.gradientNorm == 0)
+    let untouched = GPT(Self.config, seed: 8)
+    #expect(
+      (0..<untouched.parameterCount).allSatisfy { nothing.model.parameters.base[$0] == untouched.parameters.base[$0] })
   }
 
   @Test func aFrozenLinearSkipsItsWeightProductsButNotTheInputGradient() {

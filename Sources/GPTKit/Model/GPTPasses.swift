@@ -74,7 +74,8 @@ extension GPT {
     for (l, w) in weights.blocks.enumerated().reversed() {
       let (x, adapter, dw) = (a.blockInput(l), adapters[l], dModel?.blocks[l])
       s.clearLayer()  // the kernels below add into this layer's gradient buffers
-      // x = x + MLP: the branch receives dResidual, through its dropout mask
+      // x = x + MLP: the identity path keeps dResidual as it is (the LayerNorm backward below
+      // adds into it), and the branch receives it too, through its dropout mask
       let dMLP = Dropout.backward(s.dResidual, mask: a.mlpMask[l], count: NC, p: p, into: s.dBranch)
       Linear.backward(dInp: s.dFchGelu, dOut: dMLP, inp: a.fchGelu[l], w.fcProj, dw?.fcProj, rows: N)
       adapter.fcProj?.backward(dInp: s.dFchGelu, dOut: dMLP, inp: a.fchGelu[l], N: N)
@@ -84,7 +85,7 @@ extension GPT {
       LayerNorm.backward(
         dInp: s.dResidual, dOut: s.dLn2, inp: a.residual2[l], stats: a.ln2Stats[l], w.ln2, dw?.ln2,
         rows: N)
-      // x = x + attention
+      // x = x + attention: the same again, the block's input gets dResidual plus the branch's
       let dAttn = Dropout.backward(s.dResidual, mask: a.attnMask[l], count: NC, p: p, into: s.dBranch)
       Linear.backward(dInp: s.dAtty, dOut: dAttn, inp: a.atty[l], w.attnProj, dw?.attnProj, rows: N)
       adapter.attnProj?.backward(dInp: s.dAtty, dOut: dAttn, inp: a.atty[l], N: N)

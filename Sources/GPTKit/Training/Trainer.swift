@@ -122,9 +122,13 @@ public final class Trainer {
     trainable.gradients.zero()
     let micro = (0..<options.accumulation).map { _ in batches.nextBatch() }
     let counted = micro.reduce(0) { $0 + $1.targetCount }
+    guard counted > 0 else {  // nothing to learn: no update, so momentum and decay do not move the weights
+      step += 1
+      return (0, 0, schedule.rate(at: step - 1))
+    }
     var loss: Float = 0
     for batch in micro {  // gradients add up across micro-batches, each weighted by its share of targets
-      let share = counted == 0 ? 0 : Float(batch.targetCount) / Float(counted)
+      let share = Float(batch.targetCount) / Float(counted)
       loss += share * model.forward(inputs: batch.x, targets: batch.y, B: batch.B, T: batch.T, training: true)!
       model.backward(lossWeight: share)
     }
@@ -165,7 +169,9 @@ public final class Trainer {
 
   /// The state a checkpoint needs besides weights and moments.
   public func checkpointState(corpusFingerprint: String) -> Checkpoint.State {
-    Checkpoint.State(
+    precondition(
+      trainable.weights === model.parameters, "a checkpoint holds the model's own weights: export adapters instead")
+    return Checkpoint.State(
       step: step, optimizerStep: optimizer.step, dropoutRNG: model.rng, loader: batches.state, schedule: schedule,
       bestValidationLoss: bestValidationLoss, history: history, options: options, corpusFingerprint: corpusFingerprint)
   }
