@@ -47,9 +47,7 @@ let (M, K, N) = (97, 61, 45)  // odd sizes on purpose: every edge case of the fa
 let a = Tensor.randn([M, K], rng: &rng)
 let b = Tensor.randn([K, N], rng: &rng)
 var slow = Tensor(shape: [M, N])
-slow.withMutablePointer { c in
-  a.withPointer { pa in b.withPointer { Matmul.naive(M: M, N: N, K: K, a: pa, b: $0, c: c) } }
-}
+Matmul.naive(M: M, N: N, K: K, a: a.storage, b: b.storage, c: &slow.storage)  // the kernel reads the buffers
 let fast = matmul(a, b)
 let difference = fast.maxAbsDifference(slow)
 report.check(
@@ -70,14 +68,10 @@ func gflops(_ n: Int, naive: Bool) -> Double {
   let start = monotonicSeconds()
   var runs = 0
   repeat {
-    out.withMutablePointer { c in
-      p.withPointer { pp in
-        if naive {
-          Matmul.naive(M: n, N: n, K: n, a: pp, b: pp, c: c)
-        } else {
-          Matmul.gemm(M: n, N: n, K: n, a: pp, b: pp, c: c)
-        }
-      }
+    if naive {
+      Matmul.naive(M: n, N: n, K: n, a: p.storage, b: p.storage, c: &out.storage)
+    } else {
+      Matmul.gemm(M: n, N: n, K: n, a: p.storage, b: p.storage, c: &out.storage)
     }
     runs += 1
   } while monotonicSeconds() - start < 0.3

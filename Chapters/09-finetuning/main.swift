@@ -9,6 +9,9 @@
 import Foundation
 import GPTKit
 
+/// Which linear layers of each block get LoRA adapters.
+enum AdaptedLayers: String, CaseIterable, Sendable { case all, attention }
+
 /// What this chapter can be told, read once and checked before any work. Each option's line
 /// holds its default, its `--quick` value (a run of seconds) and its range. A value you give
 /// wins over the `--quick` value.
@@ -28,6 +31,9 @@ struct Options {
     "lora-lr", "peak learning rate of LoRA", default: 4e-3, quick: 1e-2, "a positive number"
   ) { $0 > 0 }
   static let rank = Setting("rank", "LoRA rank r", default: 8, in: 1...1024)
+  static let loraOn = Setting(
+    "lora-on", "the linear layers LoRA adapts: all four of each block, or attention (qkv, proj)",
+    default: AdaptedLayers.all)
   static let alpha = Setting(
     "alpha", "LoRA alpha: the adapters are scaled by alpha / r", default: 16, "a positive number"
   ) { $0 > 0 }
@@ -44,6 +50,7 @@ struct Options {
   static let chat = Setting(flag: "chat", "talk to the model fine-tuned in --out (fine-tuning it first if absent)")
   static let all: [Option] = [
     checkpoint.option, conversations.option, steps.option, batch.option, lr.option, loraLR.option, rank.option,
+    loraOn.option,
     alpha.option, heldOut.option, answerTokens.option, seed.option, out.option, chat.option,
   ]
 
@@ -54,6 +61,7 @@ struct Options {
   var learningRate: Float
   var loraLearningRate: Float
   var rank: Int
+  var loraTargets: LoRATargets
   var alpha: Float
   var heldOutPerFamily: Int
   var answerTokens: Int
@@ -69,6 +77,7 @@ struct Options {
     (steps, batchSize) = (args[Self.steps], args[Self.batch])
     (learningRate, loraLearningRate) = (Float(args[Self.lr]), Float(args[Self.loraLR]))
     (rank, alpha) = (args[Self.rank], Float(args[Self.alpha]))
+    loraTargets = args[Self.loraOn] == .all ? .all : .attention
     (heldOutPerFamily, answerTokens, seed) = (args[Self.heldOut], args[Self.answerTokens], UInt64(args[Self.seed]))
     (out, chat) = (args[Self.out], args[Self.chat])
     if args.flag("quick") { trainPerFamily = 200 }  // the quick preset
@@ -315,7 +324,8 @@ for line in fullResult.score.table() { report.info(line) }
 
 report.section("5. LoRA: rank-\(options.rank) adapters on a frozen model")
 let adapted = grown.copy()
-let lora = LoRAAdapters(for: adapted, rank: options.rank, alpha: options.alpha, seed: seed)
+let lora = LoRAAdapters(
+  for: adapted, rank: options.rank, alpha: options.alpha, targets: options.loraTargets, seed: seed)
 lora.install(on: adapted)
 let (loraCost, fullCost) = (
   FineTuningCost.lora(grown.config, rank: options.rank, targets: lora.targets), FineTuningCost.full(grown.config)
