@@ -146,12 +146,14 @@ struct TrainingTests {
   }
 
   @Test func aCheckpointCarriesItsTokenizerForUsAndForHuggingFace() throws {
-    let trainer = Trainer(
-      model: GPT(config), train: stream(500, seed: 4), validation: stream(100, seed: 5),
-      options: TrainingOptions(steps: 1, batchSize: 2))
     let bpe = try BPETrainer.train(String(repeating: "to be or not to be, ", count: 40), vocabularySize: 266)
     let corpus = "abc de"
     for tokenizer in [bpe, CharTokenizer(corpus: corpus)] as [TextTokenizer] {
+      var sized = config
+      sized.vocabularySize = tokenizer.vocabularySize
+      let trainer = Trainer(
+        model: GPT(sized), train: stream(500, seed: 4), validation: stream(100, seed: 5),
+        options: TrainingOptions(steps: 1, batchSize: 2))
       let folder = temporaryFolder()
       try Checkpoint.save(
         model: trainer.model, optimizer: trainer.optimizer, state: trainer.checkpointState(corpusFingerprint: "x"),
@@ -173,11 +175,32 @@ struct TrainingTests {
     }
   }
 
-  @Test func aCheckpointFromBeforeHuggingFaceTokenizersStillLoads() throws {
+  /// A tokenizer with more ids than the model's `wte` has rows would index past the table:
+  /// loading refuses it in one line instead of failing a precondition at the first forward.
+  @Test func aTokenizerLargerThanItsModelIsRefused() throws {
     let trainer = Trainer(
       model: GPT(config), train: stream(500, seed: 4), validation: stream(100, seed: 5),
       options: TrainingOptions(steps: 1, batchSize: 2))
     let bpe = try BPETrainer.train(String(repeating: "to be or not to be, ", count: 40), vocabularySize: 266)
+    let folder = temporaryFolder()
+    try Checkpoint.save(
+      model: trainer.model, optimizer: trainer.optimizer, state: trainer.checkpointState(corpusFingerprint: "x"),
+      tokenizer: bpe, to: folder)
+    #expect {
+      try Checkpoint.loadTokenizer(folder)
+    } throws: {
+      "\($0)".hasSuffix(
+        "holds a tokenizer of 266 tokens for a model of 17: the checkpoint is inconsistent, train again")
+    }
+  }
+
+  @Test func aCheckpointFromBeforeHuggingFaceTokenizersStillLoads() throws {
+    let bpe = try BPETrainer.train(String(repeating: "to be or not to be, ", count: 40), vocabularySize: 266)
+    var sized = config
+    sized.vocabularySize = bpe.vocabularySize
+    let trainer = Trainer(
+      model: GPT(sized), train: stream(500, seed: 4), validation: stream(100, seed: 5),
+      options: TrainingOptions(steps: 1, batchSize: 2))
     let folder = temporaryFolder()
     try Checkpoint.save(
       model: trainer.model, optimizer: trainer.optimizer, state: trainer.checkpointState(corpusFingerprint: "x"),
@@ -192,7 +215,7 @@ struct TrainingTests {
     try text.split(separator: "\n").filter { !$0.contains("_token_id") }.joined(separator: "\n")
       .write(toFile: path, atomically: true, encoding: .utf8)
     #expect(try Checkpoint.loadTokenizer(folder).identity == bpe.identity)
-    #expect(try Checkpoint.loadModel(folder).config == config)
+    #expect(try Checkpoint.loadModel(folder).config == sized)
   }
 
   @Test func aDivergingRunStopsWithAClearError() {

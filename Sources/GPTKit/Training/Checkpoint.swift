@@ -135,8 +135,20 @@ public enum Checkpoint {
     return model
   }
 
-  /// Loads the tokenizer saved with a checkpoint.
+  /// Loads the tokenizer saved with a checkpoint, refusing one with more ids than the model
+  /// has rows in `wte` (its ids would index past the table).
   public static func loadTokenizer(_ folder: String) throws -> TextTokenizer {
+    let tokenizer = try loadTokenizerFile(folder)
+    let V = try config(folder).vocabularySize
+    guard tokenizer.vocabularySize <= V else {
+      throw Error(
+        description: "\(folder) holds a tokenizer of \(tokenizer.vocabularySize) tokens for a model of \(V): "
+          + "the checkpoint is inconsistent, train again")
+    }
+    return tokenizer
+  }
+
+  static func loadTokenizerFile(_ folder: String) throws -> TextTokenizer {
     guard let dir = readable(folder) else { throw Error(description: "no checkpoint in \(folder)") }
     // `tokenizer.tiktoken` (with our sidecar as `tokenizer.json`): checkpoints from before
     // `tokenizer.json` became Hugging Face's.
