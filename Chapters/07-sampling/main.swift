@@ -137,7 +137,7 @@ func longestLoop(_ tokens: [Int32]) -> (length: Int, period: Int) {
   var best = (length: 0, period: 0)
   for period in 1...8 {
     var run = 0
-    for i in period..<tokens.count {
+    for i in period..<max(period, tokens.count) {  // (a text shorter than the period has no loop)
       run = tokens[i] == tokens[i - period] ? run + 1 : 0
       if run + period > best.length && run >= period { best = (run + period, period) }
     }
@@ -267,7 +267,7 @@ report.check(
   Set(kept) == Set(ranked.prefix(kept.count)) && keptMass >= 0.9 && lessMass < 0.9)
 report.check(
   "beam search of width 1 is greedy",
-  BeamSearch.generate(model, prompt: prompt, count: 12, width: 1) == Array(greedy.prefix(12)))
+  BeamSearch.generate(model, prompt: prompt, count: min(12, greedy.count), width: 1) == Array(greedy.prefix(12)))
 
 if loaded && args.isTheBookRun("book/07-sampling.md") {  // the book's figure is the trained model's
   let points = stride(from: 0.1, through: 2.0, by: 0.1).map { t in

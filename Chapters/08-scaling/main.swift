@@ -306,7 +306,9 @@ let measured: (mfu: Double, source: String) = {
   }
   var options = TrainingOptions(steps: 4, batchSize: 8)
   options.evalBatches = 1
-  let trainer = Trainer(model: GPT(chapter06), train: trainTokens, validation: validationTokens, options: options)
+  var timed = chapter06  // chapter 06's shape, with this run's vocabulary (the token ids must fit wte)
+  timed.vocabularySize = data.tokenizer.vocabularySize
+  let trainer = Trainer(model: GPT(timed), train: trainTokens, validation: validationTokens, options: options)
   _ = try? trainer.trainStep()
   let started = monotonicSeconds()
   for _ in 0..<3 { _ = try? trainer.trainStep() }
