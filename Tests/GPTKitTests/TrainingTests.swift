@@ -145,15 +145,20 @@ struct TrainingTests {
     )
   }
 
+  /// A one-step trainer whose model has `vocabularySize` token ids, to save beside a tokenizer.
+  func sizedTrainer(vocabularySize V: Int) -> Trainer {
+    var sized = config
+    sized.vocabularySize = V
+    return Trainer(
+      model: GPT(sized), train: stream(500, seed: 4), validation: stream(100, seed: 5),
+      options: TrainingOptions(steps: 1, batchSize: 2))
+  }
+
   @Test func aCheckpointCarriesItsTokenizerForUsAndForHuggingFace() throws {
     let bpe = try BPETrainer.train(String(repeating: "to be or not to be, ", count: 40), vocabularySize: 266)
     let corpus = "abc de"
     for tokenizer in [bpe, CharTokenizer(corpus: corpus)] as [TextTokenizer] {
-      var sized = config
-      sized.vocabularySize = tokenizer.vocabularySize
-      let trainer = Trainer(
-        model: GPT(sized), train: stream(500, seed: 4), validation: stream(100, seed: 5),
-        options: TrainingOptions(steps: 1, batchSize: 2))
+      let trainer = sizedTrainer(vocabularySize: tokenizer.vocabularySize)
       let folder = temporaryFolder()
       try Checkpoint.save(
         model: trainer.model, optimizer: trainer.optimizer, state: trainer.checkpointState(corpusFingerprint: "x"),
@@ -196,11 +201,7 @@ struct TrainingTests {
 
   @Test func aCheckpointFromBeforeHuggingFaceTokenizersStillLoads() throws {
     let bpe = try BPETrainer.train(String(repeating: "to be or not to be, ", count: 40), vocabularySize: 266)
-    var sized = config
-    sized.vocabularySize = bpe.vocabularySize
-    let trainer = Trainer(
-      model: GPT(sized), train: stream(500, seed: 4), validation: stream(100, seed: 5),
-      options: TrainingOptions(steps: 1, batchSize: 2))
+    let trainer = sizedTrainer(vocabularySize: bpe.vocabularySize)
     let folder = temporaryFolder()
     try Checkpoint.save(
       model: trainer.model, optimizer: trainer.optimizer, state: trainer.checkpointState(corpusFingerprint: "x"),
@@ -215,7 +216,7 @@ struct TrainingTests {
     try text.split(separator: "\n").filter { !$0.contains("_token_id") }.joined(separator: "\n")
       .write(toFile: path, atomically: true, encoding: .utf8)
     #expect(try Checkpoint.loadTokenizer(folder).identity == bpe.identity)
-    #expect(try Checkpoint.loadModel(folder).config == sized)
+    #expect(try Checkpoint.loadModel(folder).config == trainer.model.config)
   }
 
   @Test func aDivergingRunStopsWithAClearError() {
