@@ -55,6 +55,18 @@ do {
 }
 let (corpus, tokenizer, tokens, cachePath) = (data.text, data.tokenizer, data.tokens, data.cachePath)
 
+let (train, validation) = trainValidationSplit(tokens)
+guard validation.count > T else {
+  fail(
+    "\(dataPath) gives \(validation.count) validation tokens; a window needs T + 1 = \(T + 1): "
+      + "use a longer text or a smaller --context")
+}
+do {  // a batch of B training windows, with --stride and with stride T (section 4's epoch)
+  for w in [TokenWindows(train, contextLength: T, stride: stride), TokenWindows(train, contextLength: T, stride: T)] {
+    try w.requireBatch(of: B, from: dataPath, fix: "a smaller --batch, --context or --stride")
+  }
+} catch { fail("\(error)") }
+
 let report = ChapterReport("02 dataloader")
 
 // MARK: 1. The token stream, cached
@@ -77,13 +89,7 @@ report.check(
 
 // MARK: 2. The split
 report.section("2. train on the first 90%, validate on the last 10%")
-let (train, validation) = trainValidationSplit(tokens)
 report.info("train: \(train.count) tokens, validation: \(validation.count) tokens")
-guard train.count > T, validation.count > T else {
-  fail(
-    "\(dataPath) gives \(train.count) training and \(validation.count) validation tokens; "
-      + "a window needs T + 1 = \(T + 1): use a longer text or a smaller --context")
-}
 report.check(
   "the split is at a token boundary and loses nothing: \(train.count) + \(validation.count) = \(tokens.count)",
   train + validation == tokens)

@@ -28,6 +28,14 @@ struct Options {
 let args = Arguments.parseOrExit(
   "ch05-block", summary: "Chapter 05: the transformer block and the whole GPT, verified.", options: Options.all)
 let options = Options(args)
+// Section 5's text, read first so that a bad --data is refused before any work.
+let tokens: [Int32]
+let windows: TokenWindows
+do {
+  tokens = try TrainingText.load(options.dataPath).tokens
+  windows = TokenWindows(tokens, contextLength: 64, stride: 64)
+  try windows.requireBatch(of: 8, from: options.dataPath, fix: "")
+} catch { fail("\(error)") }
 let report = ChapterReport("05 block")
 var rng = SplitMix64(seed: 5)
 
@@ -115,9 +123,7 @@ report.check(
 
 // MARK: 5. Where the loss starts
 report.section("5. an untrained GPT's loss is ln(V)")
-let tokens: [Int32]
-do { tokens = try TrainingText.load(options.dataPath).tokens } catch { fail("\(error)") }
-var loader = DataLoader(TokenWindows(tokens, contextLength: 64, stride: 64), batchSize: 8, seed: 5)
+var loader = DataLoader(windows, batchSize: 8, seed: 5)
 let batch = loader.nextBatch()
 for V in [65, 512] {
   let config = GPTConfig(vocabularySize: V, contextLength: 64, layerCount: 2, headCount: 4, channels: 64)

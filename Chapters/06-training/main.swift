@@ -74,6 +74,7 @@ struct Options {
     )
     (evalInterval, seed) = (args[Self.evalInterval], UInt64(args[Self.seed]))
     (out, resume) = (args[Self.out], args[Self.resume])
+    requireWritableFolder(out)  // now, not at the first save minutes from now
     if args.flag("quick") { (evalBatches, overfitLearningRate, sampleTokens) = (2, 1e-2, 20) }  // the quick preset
     guard channels % heads == 0 else {
       fail("--channels (\(channels)) must be a multiple of --heads (\(heads))", code: 2)
@@ -113,13 +114,14 @@ training.warmupSteps = max(1, min(100, training.steps / 10))
 training.evalInterval = options.evalInterval
 training.evalBatches = options.evalBatches
 training.seed = options.seed
-guard trainTokens.count > config.contextLength * training.batchSize,
-  validationTokens.count > config.contextLength * training.batchSize
-else {
-  fail(
-    "\(dataPath) has \(tokens.count) tokens: too few for batches of \(training.batchSize) x \(config.contextLength); "
-      + "use a longer text or smaller --batch/--context")
-}
+do {  // batches of B x T for training, 4 x T for section 1's one-batch test, 4 x 16 for section 3's
+  for part in [trainTokens, validationTokens] {
+    for (T, B) in [(config.contextLength, max(training.batchSize, 4)), (16, 4)] {
+      try TokenWindows(part, contextLength: T, stride: T).requireBatch(
+        of: B, from: dataPath, fix: "a smaller --batch or --context")
+    }
+  }
+} catch { fail("\(error)") }
 /// Tokens one optimizer step reads: B sequences of T, times the accumulated micro-batches.
 let tokensPerStep = training.batchSize * training.accumulation * config.contextLength
 
@@ -148,17 +150,21 @@ func perCharacter(_ loss: Float) -> String {
 }
 
 // MARK: 1. The starting line and a sanity run
+/// The step of the last checkpoint in `latest` that this run wrote or resumed from: what a
+/// run that diverges can truthfully say is on disk.
+var savedStep: Int? = nil
 if options.resume {
   do {
-    let state = try trainer.resume(from: "\(out)/latest")
-    guard state.corpusFingerprint == fingerprint else {
-      fail(
-        "\(out)/latest was trained on another text or tokenizer: "
-          + "resume with the same --data/--tokenizer, or use a new --out")
-    }
+    let state = try trainer.resume(from: "\(out)/latest", corpusFingerprint: fingerprint)
+    savedStep = state.step
     report.info("resumed \(out)/latest at step \(state.step) of \(training.steps)")
+    if state.options.steps != training.steps {
+      report.info("--steps was \(state.options.steps): the learning-rate schedule now decays over \(training.steps)")
+    }
   } catch { fail("\(error)") }
 } else {
+  // A new run in a used --out: the old `best` is another run's, and must not stand for this one.
+  for suffix in ["", ".old", ".tmp"] { try? FileManager.default.removeItem(atPath: "\(out)/best\(suffix)") }
   report.section("1. the starting line")
   let (_, initial) = trainer.evaluate()
   let (V, lnV) = (config.vocabularySize, log(Float(config.vocabularySize)))
@@ -183,7 +189,7 @@ if options.resume {
 
 // MARK: 2. Training
 report.section("2. training")
-if trainer.step == 0 { trainer.record() }
+if trainer.history.isEmpty { trainer.record() }
 let startValidation = trainer.history.first!.validationLoss
 var progress = ProgressLine(total: training.steps, interval: 15)
 let started = monotonicSeconds()
@@ -200,19 +206,22 @@ do {
         + "\((tokensPerSecond / 1000).formatted(decimals: 1))k tok/s")
     if trainer.step % training.evalInterval == 0 || trainer.step == training.steps {
       let (_, improved) = trainer.record()
-      try Checkpoint.save(
-        model: model, optimizer: trainer.optimizer, state: trainer.checkpointState(corpusFingerprint: fingerprint),
-        tokenizer: tokenizer, to: "\(out)/latest")
+      let state = trainer.checkpointState(corpusFingerprint: fingerprint)
+      // `best` first: a kill between the two saves leaves a `latest` that reaches this step
+      // again when resumed, and saves the same `best` again.
       if improved {
         try Checkpoint.save(
-          model: model, optimizer: trainer.optimizer, state: trainer.checkpointState(corpusFingerprint: fingerprint),
-          tokenizer: tokenizer, to: "\(out)/best")
+          model: model, optimizer: trainer.optimizer, state: state, tokenizer: tokenizer, to: "\(out)/best")
       }
+      try Checkpoint.save(
+        model: model, optimizer: trainer.optimizer, state: state, tokenizer: tokenizer, to: "\(out)/latest")
+      savedStep = trainer.step
     }
   }
 } catch let error as NonFiniteLoss {
   progress.finish()
-  fail("\(error.description): lower --lr; the last saved checkpoint is intact (\(out)/latest)")
+  let onDisk = savedStep.map { "\(out)/latest holds step \($0), saved before it" } ?? "no checkpoint was saved"
+  fail("\(error.description): lower --lr; \(onDisk)")
 } catch { fail("\(error)") }
 progress.finish()
 let elapsed = monotonicSeconds() - started
@@ -223,8 +232,8 @@ report.info(
   "final: train \(final.trainLoss.formatted(decimals: 3)), validation \(final.validationLoss.formatted(decimals: 3)) "
     + "nats/token = \(perCharacter(final.validationLoss))")
 let bestLoss = trainer.bestValidationLoss
-report.info(
-  "best validation: \(bestLoss.formatted(decimals: 3)) nats/token = \(perCharacter(bestLoss)), saved in \(out)/best")
+let bestSaved = Checkpoint.exists("\(out)/best") ? "saved in \(out)/best" : "step 0's, so no \(out)/best"
+report.info("best validation: \(bestLoss.formatted(decimals: 3)) nats/token = \(perCharacter(bestLoss)), \(bestSaved)")
 report.check(
   "validation loss fell by more than 1 nat: "
     + "\(startValidation.formatted(decimals: 2)) -> \(final.validationLoss.formatted(decimals: 2))",

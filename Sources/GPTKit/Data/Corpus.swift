@@ -6,9 +6,17 @@ import Foundation
 public enum CorpusError: Error, CustomStringConvertible, Equatable {
   case missing(String)
   case folder(String)
+  /// A pipe, a terminal, a device: reading it could wait forever or give a different text each time.
+  case notAFile(String)
+  case unreadable(String)
   case empty(String)
   case tooSmall(String, bytes: Int, minimum: Int)
   case invalidUTF8(String, offset: Int)
+  case utf16(String)
+  /// More distinct characters than a character vocabulary may have (its logits would not fit).
+  case tooManyCharacters(String, count: Int, limit: Int)
+  /// Too few tokens for what a chapter cuts from them; `fix` names the options that ask for less.
+  case tooFewTokens(String, tokens: Int, needed: Int, fix: String)
 
   public var description: String {
     switch self {
@@ -17,12 +25,24 @@ public enum CorpusError: Error, CustomStringConvertible, Equatable {
         "\(path) not found: pass --data with the path of a UTF-8 text file "
         + "(or run from the workbook folder for the bundled corpus)"
     case .folder(let path): return "\(path) is a folder: pass --data with the path of a text file inside it"
+    case .notAFile(let path):
+      return "\(path) is not a regular file (a pipe or a device): save the text to a file and pass that file's path"
+    case .unreadable(let path): return "\(path) cannot be read (permission denied): make it readable, e.g. `chmod +r`"
     case .empty(let path): return "\(path) is empty: pass a text file with some writing in it"
     case .tooSmall(let path, let bytes, let minimum):
       return "\(path) has only \(bytes) bytes; this needs at least \(minimum): use a longer text"
     case .invalidUTF8(let path, let offset):
       return
         "\(path) is not valid UTF-8 (first bad byte at offset \(offset)): convert it, e.g. `iconv -f latin1 -t utf-8`"
+    case .utf16(let path):
+      return "\(path) is UTF-16, not UTF-8: convert it, e.g. `iconv -f utf-16 -t utf-8 \(path) > text.txt`"
+    case .tooManyCharacters(let path, let count, let limit):
+      return
+        "\(path) has \(count) distinct characters, more than a character vocabulary's \(limit): "
+        + "use --tokenizer bpe, whose vocabulary has the size you choose"
+    case .tooFewTokens(let path, let tokens, let needed, let fix):
+      return "\(path) gives \(tokens) tokens where this needs \(needed): use a longer text"
+        + (fix.isEmpty ? "" : " or \(fix)")
     }
   }
 }
@@ -37,15 +57,27 @@ public enum Corpus {
   /// Byte-level BPE could digest any bytes, but the character tokenizer and every chapter
   /// that prints text need real text, so invalid UTF-8 is an error that says where it is.
   public static func load(_ path: String, minimumBytes: Int = 1) throws(CorpusError) -> String {
-    var isFolder: ObjCBool = false
-    if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
-      throw .folder(path)
+    var info = stat()
+    guard !path.isEmpty, stat(path, &info) == 0 else { throw .missing(path) }  // follows links, like a read
+    switch info.st_mode & S_IFMT {
+    case S_IFREG: break
+    case S_IFDIR: throw .folder(path)
+    default: throw .notAFile(path)  // a FIFO or /dev/stdin would block, or be read only once
     }
-    guard let data = FileManager.default.contents(atPath: path) else { throw .missing(path) }
+    guard let data = FileManager.default.contents(atPath: path) else { throw .unreadable(path) }
     guard !data.isEmpty else { throw .empty(path) }
     guard data.count >= minimumBytes else { throw .tooSmall(path, bytes: data.count, minimum: minimumBytes) }
+    if looksLikeUTF16(data) { throw .utf16(path) }
     if let offset = firstInvalidUTF8(data) { throw .invalidUTF8(path, offset: offset) }
     return String(decoding: data, as: UTF8.self)
+  }
+
+  /// Whether `data` starts with a UTF-16 byte-order mark, or is a quarter zero bytes or more
+  /// (UTF-16 without a mark: ASCII in it is every other byte zero, which is valid UTF-8).
+  static func looksLikeUTF16(_ data: Data) -> Bool {
+    let head = data.prefix(4096)
+    if head.starts(with: [0xFF, 0xFE]) || head.starts(with: [0xFE, 0xFF]) { return true }
+    return head.count >= 2 && head.count { $0 == 0 } * 4 >= head.count
   }
 
   /// The byte offset of the first invalid UTF-8 sequence, or nil if the data is valid.

@@ -38,6 +38,17 @@ public struct TokenWindows: Sendable {
     (self.tokens, self.contextLength, self.stride) = (tokens, contextLength, stride)
   }
 
+  /// Tokens needed for `windows` windows: `(windows - 1) * stride + T + 1`.
+  public func tokensNeeded(forWindows windows: Int) -> Int { (max(windows, 1) - 1) * stride + contextLength + 1 }
+
+  /// Refuses, in one line, a stream with fewer than `batchSize` windows: a `DataLoader` needs
+  /// one full batch. `fix` names the options that would ask for less, e.g. "a smaller --batch".
+  public func requireBatch(of batchSize: Int, from path: String, fix: String) throws(CorpusError) {
+    guard count >= batchSize else {
+      throw .tooFewTokens(path, tokens: tokens.count, needed: tokensNeeded(forWindows: batchSize), fix: fix)
+    }
+  }
+
   // ANCHOR: window
   /// Window `i` as `(x, y)`, each `(T)`, with `y[t] = x[t + 1]`.
   public func window(_ i: Int) -> (x: ArraySlice<Int32>, y: ArraySlice<Int32>) {

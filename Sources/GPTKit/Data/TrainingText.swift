@@ -16,6 +16,10 @@ public struct TrainingText {
   /// Characters (Unicode scalars) per token, to turn a loss per token into one per character.
   public var charactersPerToken: Double { Double(text.unicodeScalars.count) / Double(tokens.count) }
 
+  /// The largest character vocabulary: as large as BPE's largest, so that the logits of a
+  /// batch, `(B, T, V)`, fit in memory (1.1M distinct scalars would need 9 GB).
+  public static let maximumCharacters = 65_536
+
   /// Loads `path` (at least 1,000 bytes of UTF-8), finds or trains the tokenizer, and encodes
   /// the text. Errors describe the problem and its fix in one line.
   public static func load(_ path: String, tokenizer kind: Tokenizer = .bpe, vocabularySize: Int = 512) throws
@@ -25,7 +29,12 @@ public struct TrainingText {
     let tokenizer: TextTokenizer
     var trained = false
     switch kind {
-    case .char: tokenizer = CharTokenizer(corpus: text)
+    case .char:
+      let chars = CharTokenizer(corpus: text)
+      guard chars.vocabularySize <= maximumCharacters else {
+        throw CorpusError.tooManyCharacters(path, count: chars.vocabularySize, limit: maximumCharacters)
+      }
+      tokenizer = chars
     case .bpe:
       (tokenizer, trained) = try TokenizerStore.bpe(corpus: text, corpusPath: path, vocabularySize: vocabularySize)
     }

@@ -44,7 +44,7 @@ public enum Sampler {
   // ANCHOR: sampler-distribution
   /// The distribution the next token is drawn from (zeros for removed tokens).
   public static func distribution(_ logits: [Float], previous: [Int32], options: SamplingOptions) -> [Float] {
-    var z = logits
+    var z = logits.map(usable)
     if options.repetitionPenalty != 1 {  // make tokens already used less likely
       for token in Set(previous) {
         let i = Int(token)
@@ -56,7 +56,8 @@ public enum Sampler {
       p[z.indices.max { z[$0] < z[$1] }!] = 1
       return p
     }
-    for i in z.indices { z[i] /= options.temperature }
+    let top = z.max()!  // subtracted first, so that z / 1e-40 stays finite: softmax is unchanged by it
+    for i in z.indices { z[i] = (z[i] - top) / options.temperature }
     if let k = options.topK, k < z.count {  // keep the k largest logits
       let threshold = z.sorted(by: >)[k - 1]
       var kept = 0
@@ -80,6 +81,13 @@ public enum Sampler {
     return p
   }
   // ANCHOR_END: sampler-distribution
+
+  /// A logit the arithmetic above can use: infinities become the largest finite values (an
+  /// infinite logit still takes all the probability, a -infinite one none) and NaN the
+  /// smallest (a logit that is not a number is never picked). Finite logits are unchanged.
+  static func usable(_ logit: Float) -> Float {
+    logit.isNaN ? -.greatestFiniteMagnitude : min(max(logit, -.greatestFiniteMagnitude), .greatestFiniteMagnitude)
+  }
 
   /// Draws an index from `p` (which sums to 1) with one uniform number: inverse CDF.
   public static func draw(_ p: [Float], rng: inout SplitMix64) -> Int {

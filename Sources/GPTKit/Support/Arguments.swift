@@ -69,21 +69,23 @@ public struct Arguments: Sendable {
     var rest = arguments[...]
     while let word = rest.popFirst() {
       guard word.hasPrefix("--"), word.count > 2 else {
-        throw ArgumentError(description: "unexpected argument '\(word)': options start with -- (see \(program) --help)")
+        throw ArgumentError(
+          description: "unexpected argument \(quoted(word)): options start with -- (see \(program) --help)")
       }
-      let body = word.dropFirst(2)
+      // Split at the first "=" scalar: in Characters, "=" and a combining mark after it are one.
+      let body = word.unicodeScalars.dropFirst(2)
       let (name, inline) =
         body.firstIndex(of: "=").map { (String(body[..<$0]), String(body[body.index(after: $0)...])) }
         ?? (String(body), nil)
       guard let option = self.options.first(where: { $0.name == name }) else {
-        throw ArgumentError(description: "unknown option --\(name) (see \(program) --help for the list)")
+        throw ArgumentError(description: "unknown option --\(escaped(name)) (see \(program) --help for the list)")
       }
       if option.defaultValue == nil {
         guard inline == nil else { throw ArgumentError(description: "--\(name) is a flag and takes no value") }
         flags.insert(name)
       } else if let value = inline ?? rest.popFirst() {
         guard option.accepts(value) else {
-          throw ArgumentError(description: "--\(name) expects \(option.requirement ?? "a value"), got '\(value)'")
+          throw ArgumentError(description: "--\(name) expects \(option.requirement ?? "a value"), got \(quoted(value))")
         }
         values[name] = value
       } else {
@@ -158,7 +160,7 @@ public struct Arguments: Sendable {
   /// An option's value as a whole number; exits with a one-line error if it is not one.
   public func int(_ name: String, in range: ClosedRange<Int> = Int.min...Int.max) -> Int {
     guard let value = Int(string(name)), range.contains(value) else {
-      fail("--\(name) expects \(Setting<Int>.requirement(range)), got '\(string(name))'", code: 2)
+      fail("--\(name) expects \(Setting<Int>.requirement(range)), got \(quoted(string(name)))", code: 2)
     }
     return value
   }
@@ -169,15 +171,80 @@ public struct Arguments: Sendable {
     _ name: String, _ requirement: String = "a number", where isAllowed: (Double) -> Bool = { _ in true }
   ) -> Double {
     guard let value = Double(string(name)), value.isFinite, isAllowed(value) else {
-      fail("--\(name) expects \(requirement), got '\(string(name))'", code: 2)
+      fail("--\(name) expects \(requirement), got \(quoted(string(name)))", code: 2)
     }
     return value
   }
 }
 
 /// Prints `error: message` to standard error and exits with `code`: the workbook's one way to
-/// stop on bad input (no crash trace, nothing half-written).
+/// stop on bad input (no crash trace, nothing half-written). The message stays one line even
+/// when it quotes a value with a newline in it.
 public func fail(_ message: String, code: Int32 = 1) -> Never {
-  FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+  FileHandle.standardError.write(Data("error: \(escaped(message))\n".utf8))
   exit(code)
+}
+
+/// A value as an error message quotes it: in single quotes, with control characters escaped
+/// (`'a\nb'`), so the message stays one line.
+public func quoted(_ value: String) -> String { "'\(escaped(value))'" }
+
+/// `text` with its control characters written as escapes: `a\nb`, `\u{7}`.
+public func escaped(_ text: String) -> String {
+  var out = ""
+  for scalar in text.unicodeScalars {
+    switch scalar {
+    case "\n": out += "\\n"
+    case "\r": out += "\\r"
+    case "\t": out += "\\t"
+    case _ where scalar.properties.generalCategory == .control: out += "\\u{\(String(scalar.value, radix: 16))}"
+    default: out.unicodeScalars.append(scalar)
+    }
+  }
+  return out
+}
+
+/// Creates the folder an option names (and its parents) and checks that a file can be
+/// written in it, so that a run which saves minutes from now fails now, in one line.
+public func requireWritableFolder(_ path: String, option: String = "--out") {
+  let fm = FileManager.default
+  let probe = "\(path)/.write-check-\(getpid())"
+  guard !path.isEmpty else { fail("\(option) is empty: pass the path of a folder", code: 2) }
+  try? fm.createDirectory(atPath: path, withIntermediateDirectories: true)
+  let file = open(probe, O_WRONLY | O_CREAT | O_TRUNC, 0o644)  // errno says why not, in a few words
+  guard file >= 0 else {
+    fail(
+      "\(option) \(path) cannot be written (\(String(cString: strerror(errno)))): choose a folder you can write to",
+      code: 2)
+  }
+  close(file)
+  unlink(probe)
+}
+
+/// A file error in a few words ("No space left on device", "/x/y is a file, not a folder"),
+/// without Foundation's dump.
+public func fileErrorReason(_ error: Error) -> String {
+  let ns = error as NSError
+  let cause = ns.userInfo[NSUnderlyingErrorKey] as? NSError ?? ns
+  if cause.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(cause.code))) }
+  if let path = ns.userInfo[NSFilePathErrorKey] as? String ?? (ns.userInfo[NSURLErrorKey] as? URL)?.path,
+    let why = whyUnwritable(path)
+  {
+    return why
+  }
+  let text = ns.domain == NSCocoaErrorDomain ? ns.localizedDescription : "\(error)"
+  return text.split(separator: "\n").first.map(String.init) ?? "error \(ns.code)"
+}
+
+/// Why `path` cannot be created, found from its nearest existing ancestor, or nil.
+func whyUnwritable(_ path: String) -> String? {
+  var ancestor = (path as NSString).deletingLastPathComponent
+  while !ancestor.isEmpty && !FileManager.default.fileExists(atPath: ancestor) {
+    ancestor = (ancestor as NSString).deletingLastPathComponent
+  }
+  var isFolder: ObjCBool = false
+  guard !ancestor.isEmpty, FileManager.default.fileExists(atPath: ancestor, isDirectory: &isFolder) else { return nil }
+  if !isFolder.boolValue { return "\(ancestor) is a file, not a folder" }
+  if access(ancestor, W_OK) != 0 { return String(cString: strerror(errno)) }
+  return nil
 }

@@ -77,12 +77,14 @@ extension Setting where Value == Double {
 }
 
 extension Setting where Value == String {
-  /// Any text, e.g. a path (`placeholder: "PATH"`) or a prompt; `default: ""` for none.
+  /// Any text, e.g. a path (`placeholder: "PATH"`) or a prompt; `default: ""` for none. A
+  /// path given must not be empty: `--out ""` would write at the filesystem's root.
   public init(_ name: String, _ help: String, default value: String, quick: String? = nil, placeholder: String = "TEXT")
   {
+    let isPath = placeholder == "PATH"
     let option = Self.option(
-      name, help, default: value, quick: quick, placeholder: placeholder, requirement: nil, range: nil,
-      accepts: { _ in true })
+      name, help, default: value, quick: quick, placeholder: placeholder, requirement: isPath ? "a path" : nil,
+      range: nil, accepts: { !isPath || !$0.isEmpty })
     self.init(option, convert: { $0 })
   }
 }

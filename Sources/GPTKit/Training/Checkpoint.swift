@@ -59,11 +59,35 @@ public enum Checkpoint {
   }
 
   /// Saves model, optimizer, state and tokenizer into `folder`, atomically.
+  ///
+  /// Refuses (with ``NonFiniteLoss``) weights, moments or losses that are not numbers: a
+  /// diverged run must not replace a good checkpoint with NaN. A write that fails (a full disk,
+  /// a folder that cannot be written) throws one line and leaves no `.tmp` behind.
   public static func save(
     model: GPT, optimizer: AdamW, state: State, tokenizer: TextTokenizer, to folder: String
   ) throws {
-    let fm = FileManager.default
+    for (buffer, what) in [(model.parameters, "weights"), (optimizer.m, "moments"), (optimizer.v, "moments")]
+    where !buffer.allFinite {
+      throw NonFiniteLoss(step: state.step, loss: .nan, of: what)
+    }
+    if let bad = state.history.first(where: { !$0.trainLoss.isFinite || !$0.validationLoss.isFinite }) {
+      throw NonFiniteLoss(step: bad.step, loss: bad.trainLoss.isFinite ? bad.validationLoss : bad.trainLoss)
+    }
     let temporary = folder + ".tmp"
+    do {
+      try write(model: model, optimizer: optimizer, state: state, tokenizer: tokenizer, to: temporary)
+    } catch {
+      try? FileManager.default.removeItem(atPath: temporary)
+      throw Error(description: "could not save \(folder): \(fileErrorReason(error))")
+    }
+    do { try swap(temporary, into: folder) } catch {
+      throw Error(description: "could not move \(temporary) to \(folder): \(fileErrorReason(error))")
+    }
+  }
+
+  /// Writes every file of a checkpoint into a new folder `temporary`.
+  static func write(model: GPT, optimizer: AdamW, state: State, tokenizer: TextTokenizer, to temporary: String) throws {
+    let fm = FileManager.default
     try? fm.removeItem(atPath: temporary)
     try fm.createDirectory(atPath: temporary, withIntermediateDirectories: true)
     let entries = model.layout.entries
@@ -95,9 +119,23 @@ public enum Checkpoint {
     for (name, data) in try HuggingFaceTokenizer.files(for: tokenizer, contextLength: c.contextLength) {
       try data.write(to: URL(fileURLWithPath: "\(temporary)/\(name)"))
     }
+  }
+
+  /// Puts the complete folder `temporary` in the place of `folder` with renames, so that at
+  /// every moment `folder` or `folder.old` is a complete checkpoint:
+  ///
+  /// ```
+  /// folder -> folder.old,  temporary -> folder,  remove folder.old
+  /// ```
+  /// After a kill between the two renames only `folder.old` is complete: it is kept until the
+  /// new `folder` is in place, never removed first.
+  static func swap(_ temporary: String, into folder: String) throws {
+    let fm = FileManager.default
     let old = folder + ".old"
-    try? fm.removeItem(atPath: old)
-    if fm.fileExists(atPath: folder) { try fm.moveItem(atPath: folder, toPath: old) }
+    if fm.fileExists(atPath: folder) {  // folder is complete: an older folder.old is not needed
+      try? fm.removeItem(atPath: old)
+      try fm.moveItem(atPath: folder, toPath: old)
+    }
     try fm.moveItem(atPath: temporary, toPath: folder)
     try? fm.removeItem(atPath: old)
   }
@@ -163,6 +201,7 @@ public enum Checkpoint {
 
   /// Restores model, optimizer and state into existing objects of the right shape.
   public static func restore(_ folder: String, model: GPT, optimizer: AdamW) throws -> State {
+    let state = try state(folder)  // first: a damaged state.json costs no weight loading
     let saved = try config(folder)
     guard saved == model.config else {
       let (was, now) = (describe(saved), describe(model.config))
@@ -174,13 +213,13 @@ public enum Checkpoint {
     try fill(model.parameters, from: "\(dir)/model.safetensors", prefix: "")
     try fill(optimizer.m, from: "\(dir)/optimizer.safetensors", prefix: "m.")
     try fill(optimizer.v, from: "\(dir)/optimizer.safetensors", prefix: "v.")
-    let decoder = JSONDecoder()
-    decoder.nonConformingFloatDecodingStrategy = .convertFromString(
-      positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-    guard let data = FileManager.default.contents(atPath: "\(dir)/state.json"),
-      let state = try? decoder.decode(State.self, from: data)
-    else {
-      throw Error(description: "\(dir)/state.json is missing or damaged: the checkpoint cannot be resumed")
+    for (buffer, file) in [(model.parameters, "model"), (optimizer.m, "optimizer"), (optimizer.v, "optimizer")] {
+      guard buffer.allFinite else {
+        throw Error(description: "\(dir)/\(file).safetensors holds values that are not numbers: train again")
+      }
+    }
+    guard optimizer.v.allNonNegative else {
+      throw Error(description: "\(dir)/optimizer.safetensors holds a negative second moment: train again")
     }
     optimizer.step = state.optimizerStep
     model.rng = state.dropoutRNG

@@ -29,12 +29,20 @@ public struct TrainingRecord: Codable, Equatable, Sendable {
   public var validationLoss: Float
 }
 
-/// A loss that is not a number: training must stop (the last checkpoint stays intact).
+/// A loss (or gradient norm, or weight) that is not a number: training must stop before the
+/// update that would write it into the weights.
 public struct NonFiniteLoss: Error, CustomStringConvertible {
   public var step: Int
   public var loss: Float
+  /// What became non-finite: "loss", "gradient norm", "weights".
+  public var quantity = "loss"
+
+  public init(step: Int, loss: Float, of quantity: String = "loss") {
+    (self.step, self.loss, self.quantity) = (step, loss, quantity)
+  }
+
   public var description: String {
-    "the loss became \(loss) at step \(step): the run diverged (the learning rate is too high for this model)"
+    "the \(quantity) became \(loss) at step \(step): the run diverged (the learning rate is too high for this model)"
   }
 }
 
@@ -134,6 +142,7 @@ public final class Trainer {
     }
     guard loss.isFinite else { throw NonFiniteLoss(step: step, loss: loss) }
     let norm = clipGradients(trainable.gradients, maxNorm: options.gradientClip)
+    guard norm.isFinite else { throw NonFiniteLoss(step: step, loss: norm, of: "gradient norm") }
     let lr = schedule.rate(at: step)
     optimizer.update(trainable.weights, gradients: trainable.gradients, lr: lr)
     step += 1
@@ -176,8 +185,27 @@ public final class Trainer {
       bestValidationLoss: bestValidationLoss, history: history, options: options, corpusFingerprint: corpusFingerprint)
   }
 
-  /// Continues from a checkpoint (weights and moments are restored into `model`/`optimizer`).
-  public func resume(from folder: String) throws -> Checkpoint.State {
+  /// Continues from a checkpoint (weights and moments are restored into `model`/`optimizer`),
+  /// after checking that it is this run's: the same text and tokenizer (when
+  /// `corpusFingerprint` is given), the same options but for `steps`, a loader over as many
+  /// windows. Every refusal is one line that names what differs.
+  public func resume(from folder: String, corpusFingerprint: String? = nil) throws -> Checkpoint.State {
+    let saved = try Checkpoint.state(folder)
+    if let corpusFingerprint, saved.corpusFingerprint != corpusFingerprint {
+      throw Checkpoint.Error(
+        description: "\(folder) was trained on another text or tokenizer: "
+          + "resume with the same --data/--tokenizer, or use a new --out")
+    }
+    if let mismatch = saved.mismatch(options) { throw Checkpoint.Error(description: "\(folder) \(mismatch)") }
+    guard saved.loader.order.count == batches.state.order.count else {
+      throw Checkpoint.Error(
+        description: "\(folder) read its text as \(saved.loader.order.count) windows, this run as "
+          + "\(batches.state.order.count): resume with the same --data, --context and --batch")
+    }
+    guard saved.step <= options.steps else {
+      throw Checkpoint.Error(
+        description: "\(folder) is at step \(saved.step), past --steps \(options.steps): resume with more --steps")
+    }
     let state = try Checkpoint.restore(folder, model: model, optimizer: optimizer)
     batches.state = state.loader
     (step, history, bestValidationLoss) = (state.step, state.history, state.bestValidationLoss)
