@@ -250,3 +250,32 @@ import Testing
     #expect(try Checkpoint.state(again).step == 0 && !fm.fileExists(atPath: again + ".old"))
   }
 }
+
+@Suite("reliability: rank files") struct RankFileReliabilityTests {
+  @Test func aTruncatedOrGappedRankFileIsRefused() throws {
+    let bpe = try BPETrainer.train(String(repeating: "to be or not to be, ", count: 40), vocabularySize: 266)
+    let folder = temporaryFolder()
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let path = "\(folder)/bpe.tiktoken"
+    try RankFile.save(bpe, to: path)
+    let pristine = try Data(contentsOf: URL(fileURLWithPath: path))
+    #expect(try RankFile.load(path).vocabularySize == 266)
+    var lines = pristine.split(separator: UInt8(ascii: "\n")).map { Data($0) + [UInt8(ascii: "\n")] }
+    let variants: [(String, Data)] = [
+      ("cut short", pristine.prefix(pristine.count - 1)),
+      ("appears twice", pristine.prefix(pristine.count - 3)),  // "... 265\n" cut to "... 2"
+      ("do not end where the special tokens", Data(lines.prefix(260).joined())),
+      ("rank 258 is missing", Data((lines[..<258] + lines[259...]).joined())),
+      (
+        "byte 65 has no token",
+        {
+          lines[65] = Data("QUFB 65\n".utf8); return Data(lines.joined())
+        }()
+      ),
+    ]
+    for (reason, bytes) in variants {
+      try bytes.write(to: URL(fileURLWithPath: path))
+      #expect { try RankFile.load(path) } throws: { "\($0)".contains(reason) && !"\($0)".contains("\n") }
+    }
+  }
+}

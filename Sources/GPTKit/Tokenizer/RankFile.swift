@@ -59,9 +59,10 @@ public enum RankFile {
       }
       ranks[rank] = Array(token)
     }
-    guard ranks.count >= 256, ranks.contains(where: { !$0.isEmpty }) else {
-      throw .corruptFile(path: path, line: lineNumber, reason: "too few tokens (a byte-level BPE has at least 256)")
+    guard data.last == UInt8(ascii: "\n") else {
+      throw .corruptFile(path: path, line: lineNumber, reason: "the last line is cut short (the file is truncated)")
     }
+    if let problem = problem(ranks) { throw .corruptFile(path: path, line: lineNumber, reason: problem) }
     var pattern = pattern
     var specialTokens = specialTokens
     if let json = FileManager.default.contents(atPath: sidecarURL(path).path) {
@@ -70,8 +71,31 @@ public enum RankFile {
       }
       pattern = sidecar.pattern
       specialTokens = sidecar.special_tokens
+      // Ours: the special tokens follow the ranks. One past a shorter file means lost ranks.
+      guard Set(specialTokens.values) == Set(ranks.count..<(ranks.count + specialTokens.count)) else {
+        throw .corruptFile(
+          path: path, line: lineNumber,
+          reason: "its \(ranks.count) ranks do not end where the special tokens \(specialTokens) begin "
+            + "(the file is truncated, or the sidecar is another tokenizer's)")
+      }
     }
     return BPETokenizer(ranks: ranks, pattern: pattern, specialTokens: specialTokens)
+  }
+
+  /// What makes `ranks` something other than a byte-level BPE, or nil: a rank missing from
+  /// 0..<count, the same bytes at two ranks, or a byte with no token of its own.
+  static func problem(_ ranks: [[UInt8]]) -> String? {
+    if let gap = ranks.firstIndex(where: \.isEmpty) {
+      return "rank \(gap) is missing (ranks run from 0 without a gap)"
+    }
+    var seen: [[UInt8]: Int] = [:]
+    for (rank, token) in ranks.enumerated() {
+      if let first = seen.updateValue(rank, forKey: token) { return "ranks \(first) and \(rank) are the same bytes" }
+    }
+    if let byte = (0...255).first(where: { seen[[UInt8($0)]] == nil }) {
+      return "byte \(byte) has no token (a byte-level BPE has one for each of the 256)"
+    }
+    return nil
   }
 
   static func sidecarURL(_ path: String) -> URL {
