@@ -279,3 +279,28 @@ import Testing
     }
   }
 }
+
+@Suite("reliability: long pieces") struct LongPieceTests {
+  /// The heap merge of long pieces against tiktoken's scan (`merge`), its reference.
+  @Test func theHeapMergeEqualsTheScanOnLongPieces() throws {
+    let text = String(repeating: "to be or not to be, that is the question; ", count: 30) + "日本語のテキスト"
+    let bpe = try BPETrainer.train(text, vocabularySize: 300)
+    var rng = SplitMix64(seed: 9)
+    let alphabet = Array("to be 日本ab".utf8)
+    for length in [257, 300, 1000, 4000] {
+      let piece = (0..<length).map { _ in alphabet[rng.nextInt(below: alphabet.count)] }
+      var (scan, heap) = (MergeParts(), MergeParts())
+      piece.withUnsafeBufferPointer { p in
+        scan.merge(p.baseAddress!, length, table: bpe.table)
+        heap.mergeLong(p.baseAddress!, length, table: bpe.table)
+      }
+      #expect(scan.start == heap.start, "length \(length)")
+      let repeated = [UInt8](repeating: UInt8(ascii: "o"), count: length)  // ties everywhere
+      repeated.withUnsafeBufferPointer { p in
+        scan.merge(p.baseAddress!, length, table: bpe.table)
+        heap.mergeLong(p.baseAddress!, length, table: bpe.table)
+      }
+      #expect(scan.start == heap.start, "repeated, length \(length)")
+    }
+  }
+}

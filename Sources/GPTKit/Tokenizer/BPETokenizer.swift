@@ -87,7 +87,7 @@ public struct BPETokenizer: Sendable {
       out.append(Int(whole))
       return
     }
-    parts.merge(p, n, table: table)
+    if n > MergeParts.longPiece { parts.mergeLong(p, n, table: table) } else { parts.merge(p, n, table: table) }
     for i in 0..<(parts.count - 1) {
       out.append(Int(table.rank(p + parts.start[i], parts.start[i + 1] - parts.start[i])))
     }
@@ -141,11 +141,85 @@ struct MergeParts {
   }
   // ANCHOR_END: byte-pair-merge
 
+  /// Pieces longer than this (in bytes) are merged by `mergeLong`.
+  static let longPiece = 256
+
+  /// `merge` for long pieces, with the same result in O(n log n) instead of O(n²): a 600 KB
+  /// run of CJK text without punctuation is one piece. The parts are a linked list and the
+  /// lowest (rank, start) pair comes off a min-heap: the same lowest rank, and on a tie the
+  /// same leftmost pair, as `merge`'s scan. Entries left behind by a merge are skipped when
+  /// their rank is no longer their part's.
+  mutating func mergeLong(_ p: UnsafePointer<UInt8>, _ n: Int, table: TokenTable) {
+    var next = Array(1...(n + 1))  // parts are named by their start; part n is the end
+    var previous = Array(-1..<n)
+    var alive = [Bool](repeating: true, count: n + 1)
+    var rankOf = [Int32](repeating: .max, count: n + 1)
+    var heap = MinHeap()
+    func update(_ i: Int) {  // the rank of joining part i with the next one
+      let j = next[i]
+      guard j < n else {
+        rankOf[i] = .max
+        return
+      }
+      let r = table.rank(p + i, next[j] - i)
+      rankOf[i] = r < 0 ? .max : r
+      if r >= 0 { heap.push(UInt64(r) << 32 | UInt64(i)) }
+    }
+    for i in 0..<n { update(i) }
+    while let top = heap.pop() {
+      let (r, i) = (Int32(top >> 32), Int(top & 0xFFFF_FFFF))
+      guard alive[i], rankOf[i] == r else { continue }  // a stale entry
+      let j = next[i]  // part j joins part i
+      alive[j] = false
+      next[i] = next[j]
+      previous[next[j]] = i
+      update(i)
+      if previous[i] >= 0 { update(previous[i]) }
+    }
+    start.removeAll(keepingCapacity: true)
+    var i = 0
+    while i <= n {
+      start.append(i)
+      i = next[i]
+    }
+  }
+
   /// The rank of joining the part at `i` with the next one (after the pending removal).
   @inline(__always)
   func pairRank(_ p: UnsafePointer<UInt8>, _ i: Int, _ table: TokenTable) -> Int32 {
     guard i + 3 < count else { return Int32.max }
     let r = table.rank(p + start[i], start[i + 3] - start[i])
     return r < 0 ? Int32.max : r
+  }
+}
+
+/// A binary min-heap of packed `(rank << 32 | start)` keys, for `MergeParts.mergeLong`.
+struct MinHeap {
+  var items: [UInt64] = []
+
+  mutating func push(_ key: UInt64) {
+    items.append(key)
+    var i = items.count - 1
+    while i > 0 && items[i] < items[(i - 1) / 2] {
+      items.swapAt(i, (i - 1) / 2)
+      i = (i - 1) / 2
+    }
+  }
+
+  mutating func pop() -> UInt64? {
+    guard let top = items.first else { return nil }
+    items.swapAt(0, items.count - 1)
+    items.removeLast()
+    var i = 0
+    while true {
+      let (l, r) = (2 * i + 1, 2 * i + 2)
+      var least = i
+      if l < items.count && items[l] < items[least] { least = l }
+      if r < items.count && items[r] < items[least] { least = r }
+      if least == i { break }
+      items.swapAt(i, least)
+      i = least
+    }
+    return top
   }
 }
