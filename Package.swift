@@ -40,12 +40,14 @@ let package = Package(
   products: chapters.map { .executable(name: $0.0, targets: [$0.0]) } + [
     .library(name: "GPTKit", targets: ["GPTKit"]),
     .executable(name: "bench", targets: ["bench"]),
+    .executable(name: "fuzz", targets: ["fuzz"]),
   ],
   targets: [
     .target(name: "GPTKit", swiftSettings: optimisedCore),
     .target(name: "Exercises", dependencies: ["GPTKit"]),
     .target(name: "Solutions", dependencies: ["GPTKit", "Exercises"]),
     .executableTarget(name: "bench", dependencies: ["GPTKit"], swiftSettings: fastMath),
+    .executableTarget(name: "fuzz", dependencies: ["GPTKit"]),
     .testTarget(name: "GPTKitTests", dependencies: ["GPTKit"], exclude: ["Fixtures"]),
     .testTarget(name: "ExerciseTests", dependencies: ["GPTKit", "Exercises", "Solutions"]),
     .testTarget(
