@@ -52,6 +52,7 @@ let (calcN, calcD, calcC) = (
 )
 guard (calcN > 0) == (calcD > 0) else { fail("--params and --tokens go together: give both, or --flops", code: 2) }
 let calculatorOnly = calcN > 0 || calcC > 0
+if !calculatorOnly { requireWritableFolder(out) }  // the sweep writes there for minutes: check now
 
 // The text, loaded (or its tokenizer trained) before any output: a bad --data fails in one line.
 let data: TrainingText

@@ -65,7 +65,7 @@ enum Values {
 }
 
 /// Command-line cases: each runs a chapter with `--quick` and one or two options set.
-func commandLineCases(bin: String, work: String, rng: inout SplitMix64) -> [Case] {
+func commandLineCases(bin: String, work: String, scratch: String, rng: inout SplitMix64) -> [Case] {
   var cases: [Case] = []
   var options: [String: [HelpOption]] = [:]
   for chapter in chapters {
@@ -86,7 +86,7 @@ func commandLineCases(bin: String, work: String, rng: inout SplitMix64) -> [Case
     let slow = chapter.hasPrefix("ch08") || chapter.hasPrefix("ch09")
     if slow { arguments.append("--no-such-option-after-\(arguments.count)") }
     if chapter.hasPrefix("ch06") && !arguments.contains(where: { $0.hasPrefix("--out") }) {
-      arguments += ["--out", "\(work)/runs/cli-\(cases.count)"]
+      arguments += ["--out", "\(scratch)/runs/cli-\(cases.count)"]
     }
     cases.append(
       Case(

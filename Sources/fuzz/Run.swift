@@ -37,8 +37,9 @@ struct Finished {
     let trapped = ["Fatal error", "Stack dump", "Backtrace", "Illegal instruction", "Segmentation fault"]
     if signalled || trapped.contains(where: stderr.contains) { return .crash }
     if status == 0 { return .ok }
-    let lines = stderr.split(separator: "\n", omittingEmptySubsequences: true)
-    if lines.count == 1 && lines[0].hasPrefix("error: ") { return .refusal }
+    // Lines and prefix in scalars: a message may quote a value that starts with a combining mark.
+    let lines = stderr.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: true)
+    if lines.count == 1 && lines[0].starts(with: "error: ".unicodeScalars) { return .refusal }
     if lines.isEmpty && stdout.contains("checks FAILED") { return .checkFailed }
     return .messy
   }

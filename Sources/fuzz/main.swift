@@ -45,13 +45,13 @@ if args[only].isEmpty || args[only] == "checkpoint" {
   categories.append(("checkpoint", checkpointCases(bin: bin, work: work, scratch: scratch, rng: &rng)))
 }
 if args[only].isEmpty || args[only] == "cli" {
-  categories.append(("command line", commandLineCases(bin: bin, work: work, rng: &rng)))
+  categories.append(("command line", commandLineCases(bin: bin, work: work, scratch: scratch, rng: &rng)))
 }
 if args[only].isEmpty || args[only] == "corpus" {
   categories.append(("corpus", corpusCases(bin: bin, work: work, scratch: scratch, rng: &rng)))
 }
 var failures: [String] = []
-print("fuzz: seed \(args[seedOption]), \(args[seconds]) s for \(categories.map(\.0).joined(separator: ", "))")
+say("fuzz: seed \(args[seedOption]), \(args[seconds]) s for \(categories.map(\.0).joined(separator: ", "))")
 for (index, (name, cases)) in categories.enumerated() {  // each its share of what is left
   let end =
     monotonicSeconds() + (Double(args[seconds]) - (monotonicSeconds() - started)) / Double(categories.count - index)
@@ -73,8 +73,14 @@ for (index, (name, cases)) in categories.enumerated() {  // each its share of wh
     }
   }
   let summary = Outcome.allCases.compactMap { o in counts[o].map { "\($0) \(o.rawValue)" } }
-  print("\(name): \(tried) of \(cases.count) cases run: \(summary.joined(separator: ", "))")
+  say("\(name): \(tried) of \(cases.count) cases run: \(summary.joined(separator: ", "))")
 }
-for failure in failures { print("FAIL \(failure)") }
-print(failures.isEmpty ? "fuzz: no crash, hang, silent load or messy refusal" : "fuzz: \(failures.count) failures")
+for failure in failures { say("FAIL \(failure)") }
+say(failures.isEmpty ? "fuzz: no crash, hang, silent load or messy refusal" : "fuzz: \(failures.count) failures")
 exit(failures.isEmpty ? 0 : 1)
+
+/// Prints a line at once, also into a log file.
+func say(_ line: String) {
+  print(line)
+  fflush(nil)
+}

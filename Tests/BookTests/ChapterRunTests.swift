@@ -88,6 +88,25 @@ struct ChapterRuns {
       "error: no checkpoint in no/such/run: train one first (ch06-training)\n", 1
     ),
     ("ch09-finetuning", ["--quick", "--rank", "0"], "error: --rank expects a whole number in 1...1024, got '0'\n", 2),
+    ("ch06-training", ["--quick", "--out", ""], "error: --out expects a path, got ''\n", 2),
+    (
+      "ch06-training", ["--quick", "--seed", "a\nb"], "error: --seed expects a whole number, at least 0, got 'a\\nb'\n",
+      2
+    ),
+    (
+      "ch06-training", ["--quick", "--out", "Package.swift/run"],
+      "error: --out Package.swift/run cannot be written (Not a directory): choose a folder you can write to\n", 2
+    ),
+    (
+      "ch02-dataloader", ["--data", "/dev/null"],
+      "error: /dev/null is not a regular file (a pipe or a device): save the text to a file and pass that file's path\n",
+      1
+    ),
+    (
+      "ch02-dataloader", ["--batch", "65536"],
+      "error: corpora/shakespeare.txt gives 452440 tokens where this needs 4194305: "
+        + "use a longer text or a smaller --batch, --context or --stride\n", 1
+    ),
     (
       "ch09-finetuning", ["--conversations", "no/such.jsonl"],
       "error: no/such.jsonl not found: pass the path of a .jsonl file, one conversation per line\n", 1

@@ -74,6 +74,7 @@ public enum Embedding {
     let C = wte.shape[1]
     precondition(
       tokens.count == B * T && (positions?.shape ?? [T, C]) == [T, C], "Embedding: tokens (B, T), positions (T, C)")
+    precondition(tokens.allSatisfy { $0 >= 0 && Int($0) < wte.shape[0] }, "Embedding: a token id outside wte's rows")
     var out = Tensor(shape: [B, T, C])
     let table = positions ?? Tensor(shape: [T, C])
     forward(out: &out.storage, tokens: tokens, wte: wte.storage, positions: table.storage, B: B, T: T, C: C)
@@ -86,6 +87,7 @@ public enum Embedding {
     dWte: Tensor, dPositions: Tensor
   ) {
     let (B, T, C) = (dOut.shape[0], dOut.shape[1], dOut.shape[2])
+    precondition(tokens.allSatisfy { $0 >= 0 && Int($0) < V }, "Embedding: a token id outside 0..<V")
     var (dWte, dPositions) = (Tensor(shape: [V, C]), Tensor(shape: [T, C]))
     backward(
       dWte: &dWte.storage, dPositions: &dPositions.storage, dOut: dOut.storage, tokens: tokens, B: B, T: T, C: C)
