@@ -17,8 +17,17 @@ struct Options {
   static let tiktoken = Setting(
     "tiktoken", "a tiktoken rank file to use (e.g. corpora/tiktoken/cl100k_base.tiktoken)", default: "",
     placeholder: "PATH")
-  static let pattern = Setting("pattern", "the split pattern of --tiktoken's rank file", default: SplitPattern.cl100k)
-  static let all: [Option] = [data.option, vocab.option, encode.option, tiktoken.option, pattern.option]
+  static let pattern = Setting(
+    "pattern", "the split pattern of --tiktoken's rank file (default: the one its name says, else cl100k)",
+    default: SplitPattern.cl100k)
+  static let allowSpecial = Setting(
+    "allow-special",
+    "special tokens --encode reads as one token: all, none (their text is an error) or a comma-separated list; "
+      + "unset, their text is ordinary text",
+    default: "", placeholder: "WHICH")
+  static let all: [Option] = [
+    data.option, vocab.option, encode.option, tiktoken.option, pattern.option, allowSpecial.option,
+  ]
 
   var dataPath: String
   var vocabularySize: Int
@@ -27,11 +36,34 @@ struct Options {
   /// A rank file for `--encode` and the compression table, or nil for our trained BPE.
   var tiktoken: String?
   var pattern: SplitPattern
+  /// tiktoken's `allowed_special` for `--encode`: nil encodes special token text as ordinary
+  /// text (`encode_ordinary`), `[]` makes it an error, `["*"]` allows every special token.
+  var allowSpecial: Set<String>?
 
   init(_ args: Arguments) {
-    (dataPath, vocabularySize, pattern) = (args[Self.data], args[Self.vocab], args[Self.pattern])
+    (dataPath, vocabularySize) = (args[Self.data], args[Self.vocab])
     encode = args.isSet(Self.encode) ? args[Self.encode] : nil
     tiktoken = args[Self.tiktoken].isEmpty ? nil : args[Self.tiktoken]
+    // A rank file's name says which pattern it was trained with; a contradicting --pattern
+    // would silently cut the text differently from tiktoken, so it is refused.
+    let named = tiktoken.flatMap(SplitPattern.named(byFile:))
+    if let named, args.isSet(Self.pattern), args[Self.pattern] != named {
+      fail(
+        "--pattern \(args[Self.pattern].rawValue) contradicts --tiktoken \(tiktoken!) (its name says "
+          + "\(named.rawValue)): drop --pattern or pass --pattern \(named.rawValue)")
+    }
+    pattern = args.isSet(Self.pattern) ? args[Self.pattern] : named ?? .cl100k
+    switch args[Self.allowSpecial] {
+    case _ where !args.isSet(Self.allowSpecial): allowSpecial = nil
+    case "none": allowSpecial = []
+    case "all": allowSpecial = ["*"]
+    case let list:
+      let names = list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+      guard !names.isEmpty, names.allSatisfy({ $0.hasPrefix("<|") && $0.hasSuffix("|>") }) else {
+        fail("--allow-special \(list.debugDescription) is not all, none or a list like '<|endoftext|>,<|fim_prefix|>'")
+      }
+      allowSpecial = Set(names)
+    }
   }
 }
 
@@ -49,8 +81,7 @@ let cl100kPath = "corpora/tiktoken/cl100k_base.tiktoken"
 @MainActor func chosenTokenizer() -> (BPETokenizer, String) {
   if let path = options.tiktoken {
     do {
-      let eot = pattern == .o200k ? 199_999 : pattern == .cl100k ? 100_257 : 50_256
-      return (try RankFile.load(path, pattern: pattern, specialTokens: ["<|endoftext|>": eot]), path)
+      return (try RankFile.load(path, pattern: pattern, specialTokens: pattern.tiktokenSpecialTokens), path)
     } catch { fail(error.description) }
   }
   do {
@@ -61,10 +92,25 @@ let cl100kPath = "corpora/tiktoken/cl100k_base.tiktoken"
 
 if let text = options.encode {  // the learner's tool: how is this text cut?
   let (bpe, name) = chosenTokenizer()
-  let ids = bpe.encodeOrdinary(text)
+  let ids: [Int]
+  if var allowed = options.allowSpecial {
+    if allowed == ["*"] { allowed = Set(bpe.specialTokens.keys) }
+    if let unknown = allowed.subtracting(bpe.specialTokens.keys).sorted().first {
+      fail("--allow-special: \(name) has no special token \(unknown); it has \(bpe.specialTokens.keys.sorted())")
+    }
+    do { ids = try bpe.encode(text, allowedSpecial: allowed) } catch {
+      guard case .disallowedSpecialToken(let token) = error else { fail(error.description) }
+      fail("the text contains the special token \(token): add it to --allow-special, or leave that option out")
+    }
+  } else {
+    ids = bpe.encodeOrdinary(text)
+  }
   print("\(name): \(text.utf8.count) bytes -> \(ids.count) tokens")
-  print(ids.map { "[\(bpe.decode([$0]).debugDescription.dropFirst().dropLast())]" }.joined())
+  print(ids.map { "[\(bpe.display($0))]" }.joined())
   print(ids.map(String.init).joined(separator: " "))
+  if ids.contains(where: { bpe.display($0).contains("<0x") }) {
+    print("(<0xE2> is one byte of a character that the token holds only part of: byte-level BPE cuts anywhere)")
+  }
   exit(0)
 }
 
@@ -147,7 +193,7 @@ let phrase = "I'll say it's 12345 times:\n  HELLO world!!"
 for p in SplitPattern.allCases {
   report.info(
     "\(p.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)) "
-      + p.pieces(of: phrase).map { "[\($0.debugDescription.dropFirst().dropLast())]" }.joined())
+      + p.pieces(of: phrase).map { "[\(BPETokenizer.display(bytes: Array($0.utf8)))]" }.joined())
 }
 report.check(
   "cl100k splits digits in threes: \(SplitPattern.cl100k.pieces(of: "12345").debugDescription)",

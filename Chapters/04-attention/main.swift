@@ -112,7 +112,7 @@ var worstDiff: Float = 0
 for NH in [1, 2, 4, 8] {
   let staged = stepByStep(qkv, NH: NH, T: T, C: C)
   let (out, _) = Attention.forward(qkv.reshaped([1, T, 3 * C]), heads: NH)  // (1, T, 3C) -> (1, T, C)
-  shapes.append("\(NH) heads of \(C / NH) -> \(out.shape)")
+  shapes.append("\(counted(NH, "head")) of \(C / NH) -> \(out.shape)")
   worstDiff = max(worstDiff, out.reshaped([T, C]).maxAbsDifference(staged))
 }
 report.check(

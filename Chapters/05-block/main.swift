@@ -87,7 +87,7 @@ let small = GPTConfig(vocabularySize: 65, contextLength: 64, layerCount: 4, head
 let model = GPT(small)
 let (V, T, C, L) = (small.vocabularySize, small.contextLength, small.channels, small.layerCount)
 let perBlock = 12 * C * C + 13 * C
-report.info("config A: V \(V), T \(T), \(L) layers, \(small.headCount) heads, C \(C)")
+report.info("config A: V \(V), T \(T), \(counted(L, "layer")), \(counted(small.headCount, "head")), C \(C)")
 report.info("  wte (V, C)                  \(V * C)")
 report.info("  wpe (T, C)                  \(T * C)")
 report.info(

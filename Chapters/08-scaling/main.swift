@@ -85,8 +85,8 @@ for (name, config) in shapes {
 }
 report.check("FLOPs per token = 2 x the multiply-adds counted product by product, at 3 shapes", agree)
 let peak = PeakFlops.measure(seconds: 0.3)
-report.info(
-  "this machine's measured FMA peak: \(peak.formatted(decimals: 0)) GFLOP/s on \(Parallel.threadCount) threads")
+let threads = counted(Parallel.threadCount, "thread")
+report.info("this machine's measured FMA peak: \(peak.formatted(decimals: 0)) GFLOP/s on \(threads)")
 
 // MARK: 2. The sweep
 let plan = SweepPlan(vocabularySize: data.tokenizer.vocabularySize, contextLength: T, batchSize: batch)

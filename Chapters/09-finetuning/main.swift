@@ -304,7 +304,7 @@ if let answer = baseResult.score.answers.first {
   do {
     while trainer.step < steps {
       let (loss, _, _) = try trainer.trainStep()
-      progress.update(trainer.step, "step \(trainer.step) | train \(loss.formatted(decimals: 3))")
+      progress.update(trainer.step, "train \(loss.formatted(decimals: 3))")
     }
   } catch { fail("\(error): lower --lr or --lora-lr") }
   progress.finish()

@@ -99,8 +99,8 @@ struct ChapterRuns {
     ),
     (
       "ch02-dataloader", ["--data", "/dev/null"],
-      "error: /dev/null is not a regular file (a pipe or a device): save the text to a file and pass that file's path\n",
-      1
+      "error: /dev/null is not a regular file (a pipe or a device): "
+        + "save the text to a file and pass that file's path\n", 1
     ),
     (
       "ch02-dataloader", ["--batch", "65536"],

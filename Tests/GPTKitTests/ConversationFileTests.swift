@@ -10,7 +10,7 @@ struct ConversationFileTests {
 
   func file(_ data: Data) -> String {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("sft-\(UUID().uuidString).jsonl").path
-    FileManager.default.createFile(atPath: path, contents: data)
+    #expect(FileManager.default.createFile(atPath: path, contents: data), "could not write \(path)")
     return path
   }
 

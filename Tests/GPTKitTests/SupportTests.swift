@@ -6,6 +6,15 @@ import Testing
 struct SupportTests {
   let options = [Option("steps", "training steps", default: "10"), Option(flag: "resume", "resume")]
 
+  /// A run resumed at step 1,000 of 1,500 that took 10 s for its first 100 steps has 40 s
+  /// left, not 10 / 1,100 × 400 s: the rate counts only the steps done since it started.
+  @Test func timeLeftAfterAResumeCountsOnlyNewSteps() {
+    let resumed = ProgressLine(total: 1500, from: 1000)
+    #expect(abs(resumed.remaining(done: 1100, elapsed: 10) - 40) < 1e-9)
+    #expect(resumed.remaining(done: 1000, elapsed: 0) == 0)
+    #expect(abs(ProgressLine(total: 10).remaining(done: 5, elapsed: 5) - 5) < 1e-9)
+  }
+
   @Test func parsesBothValueForms() throws {
     let a = try Arguments("ch", options: options, arguments: ["--steps=5", "--quick"])
     #expect(a.int("steps") == 5 && a.flag("quick") && !a.flag("resume"))

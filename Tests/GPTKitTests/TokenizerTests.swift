@@ -18,7 +18,13 @@ struct TiktokenFixture: Decodable {
     var ids: [Int]
   }
   var tiktoken_version: String
+  struct Special: Decodable {
+    var tokens: [String: Int]
+    var cases: [Case]
+  }
   var cases: [String: [Case]]
+  /// Per encoding: its special tokens, and texts encoded with all of them allowed.
+  var special: [String: Special]
   var texts: [String]
   var pieces: [String: [[String]]]
 
@@ -64,6 +70,36 @@ struct BPETests {
     let ids = try bpe.encode("hi<|endoftext|>there", allowedSpecial: ["<|endoftext|>"])
     #expect(ids.contains(259) && bpe.decode(ids) == "hi<|endoftext|>there")
     #expect(!bpe.encodeOrdinary("hi<|endoftext|>there").contains(259))
+  }
+
+  /// Swift compares `String`s by `Character`, and `>` followed by a combining mark is one
+  /// `Character`: a `String` search finds no `<|endoftext|>` in `"<|endoftext|>\u{301}"`.
+  /// tiktoken's regex (and ours, on bytes) finds it, allowed or not.
+  @Test(arguments: ["\u{301}", "\u{FE0F}", "\u{1F3FD}", "\u{200D}"])
+  func specialTokensAreFoundBeforeMarksAndModifiers(_ follower: String) throws {
+    let bpe = try BPETrainer.train("hello world", vocabularySize: 260)
+    let text = "hi<|endoftext|>" + follower
+    #expect(!"<|endoftext|>\u{301}".contains("<|endoftext|>"))  // the trap this guards against
+    #expect(throws: TokenizerError.disallowedSpecialToken("<|endoftext|>")) { try bpe.encode(text) }
+    let ids = try bpe.encode(text, allowedSpecial: ["<|endoftext|>"])
+    #expect(ids == bpe.encodeOrdinary("hi") + [259] + bpe.encodeOrdinary(follower))
+    #expect(bpe.decode(ids) == text)
+  }
+
+  @Test func tokenListingsShowPartialCharactersAsBytes() throws {
+    #expect(BPETokenizer.display(bytes: [0x20, 0xE2]) == " <0xE2>")
+    #expect(BPETokenizer.display(bytes: Array("’".utf8)) == "’")
+    #expect(BPETokenizer.display(bytes: [0x80, 0x99, 0x73]) == "<0x80><0x99>s")
+    #expect(BPETokenizer.display(bytes: Array("'ll\n\t".utf8)) == "'ll\\n\\t")
+    #expect(BPETokenizer.display(bytes: Array("e\u{301}".utf8)) == "e\\u{301}")
+    #expect(BPETokenizer.display(bytes: [0xF0, 0x9F, 0x98]) == "<0xF0><0x9F><0x98>")  // 3 of 😀's 4 bytes
+  }
+
+  @Test func rankFileNamesSayTheirPattern() {
+    #expect(SplitPattern.named(byFile: "corpora/tiktoken/o200k_base.tiktoken") == .o200k)
+    #expect(SplitPattern.named(byFile: "/x/cl100k_base.tiktoken") == .cl100k)
+    #expect(SplitPattern.named(byFile: "r50k_base.tiktoken") == .gpt2)
+    #expect(SplitPattern.named(byFile: "runs/tokenizers/mine.tiktoken") == nil)
   }
 
   @Test func decodingBrokenUTF8GivesReplacementCharacters() throws {
@@ -136,6 +172,18 @@ struct TiktokenCompatibilityTests {
       mismatches == 0,
       "\(mismatches) of \(cases.count) texts differ from tiktoken \(TiktokenFixture.shared.tiktoken_version)")
   }
+
+  /// Every special token allowed (`allowed_special="all"`), next to combining marks,
+  /// variation selectors, skin-tone modifiers and joiners.
+  @Test(arguments: [("cl100k_base", SplitPattern.cl100k), ("o200k_base", SplitPattern.o200k)])
+  func specialTokensLikeTiktoken(name: String, pattern: SplitPattern) throws {
+    let special = try #require(TiktokenFixture.shared.special[name])
+    #expect(pattern.tiktokenSpecialTokens == special.tokens)
+    let bpe = try RankFile.load(rankFilePath(name), pattern: pattern, specialTokens: pattern.tiktokenSpecialTokens)
+    for c in special.cases {
+      #expect(try bpe.encode(c.text, allowedSpecial: Set(special.tokens.keys)) == c.ids, "\(c.text.debugDescription)")
+    }
+  }
 }
 
 @Suite("01 tokenization: our trained tokenizer, as Python sees it")
@@ -189,7 +237,7 @@ struct CorpusTests {
     defer { try? FileManager.default.removeItem(atPath: folder) }
     func file(_ name: String, _ bytes: [UInt8]) -> String {
       let path = "\(folder)/\(name)"
-      FileManager.default.createFile(atPath: path, contents: Data(bytes))
+      #expect(FileManager.default.createFile(atPath: path, contents: Data(bytes)), "could not write \(path)")
       return path
     }
     let good = file("good.txt", Array("To be, or not to be: ünïcödé.\n".utf8))

@@ -15,6 +15,9 @@ import Foundation
 public final class ChapterReport {
   public private(set) var passed = 0
   public private(set) var failed: [String] = []
+  /// Said after the summary when a check failed: e.g. that the thresholds assume the
+  /// chapter's default model, when the learner chose another one.
+  public var noteIfFailed: String?
   let width = 72
 
   /// Prints the chapter's title line.
@@ -52,6 +55,7 @@ public final class ChapterReport {
       exit(0)
     }
     print("\(failed.count) of \(total) checks FAILED: \(failed.joined(separator: "; "))")
+    if let noteIfFailed { print("note: \(noteIfFailed)") }
     exit(1)
   }
 }

@@ -12,13 +12,17 @@ import Foundation
 /// ```
 public struct ProgressLine {
   public let total: Int
+  /// Items already done when the loop started (a resumed run): the rate, and so the time
+  /// left, counts only the items done since.
+  let first: Int
   let start = monotonicSeconds()
   let interval: Double
   let isTerminal = isatty(STDOUT_FILENO) == 1
   var lastPrint = -Double.infinity
 
-  public init(total: Int, interval: Double = 10) {
+  public init(total: Int, from first: Int = 0, interval: Double = 10) {
     self.total = total
+    self.first = first
     self.interval = interval
   }
 
@@ -29,7 +33,7 @@ public struct ProgressLine {
     guard now - lastPrint >= minimumGap || done == total else { return }
     lastPrint = now
     let elapsed = now - start
-    let eta = done > 0 ? elapsed / Double(done) * Double(total - done) : 0
+    let eta = remaining(done: done, elapsed: elapsed)
     let line = "[info ] \(done)/\(total) \(detail) | elapsed \(formatDuration(elapsed)) | eta \(formatDuration(eta))"
     if isTerminal {
       print("\r\u{1B}[K" + line, terminator: "")
@@ -38,6 +42,11 @@ public struct ProgressLine {
       print(line)
       fflush(nil)
     }
+  }
+
+  /// The seconds left at the rate of the items done since the loop started.
+  func remaining(done: Int, elapsed: Double) -> Double {
+    done > first ? elapsed / Double(done - first) * Double(total - done) : 0
   }
 
   /// Ends the in-place line on a terminal.

@@ -37,23 +37,34 @@ public struct BPETokenizer: Sendable {
   /// Encodes `text`. Special token text counts as ordinary text unless listed in
   /// `allowedSpecial`; any *other* special token found in the text is an error (as in
   /// tiktoken, so that user text cannot smuggle in an `<|endoftext|>`).
+  ///
+  /// Special tokens are found in the UTF-8 bytes, as tiktoken's regex finds them: a
+  /// combining mark right after `<|endoftext|>` belongs to the next token, although Swift's
+  /// `String` would see `>` and the mark as one `Character` and find no special token at all.
   public func encode(_ text: String, allowedSpecial: Set<String> = []) throws(TokenizerError) -> [Int] {
-    for special in specialTokens.keys where !allowedSpecial.contains(special) && text.contains(special) {
-      throw .disallowedSpecialToken(special)
+    let utf8 = Array(text.utf8)
+    for special in specialTokens.keys where !allowedSpecial.contains(special) {
+      if utf8.firstRange(of: Array(special.utf8)) != nil { throw .disallowedSpecialToken(special) }
     }
     guard !allowedSpecial.isEmpty else { return encodeOrdinary(text) }
+    let allowed = allowedSpecial.compactMap { s in specialTokens[s].map { (bytes: Array(s.utf8), id: $0) } }
     var out: [Int] = []
-    var rest = Substring(text)
-    while let (range, special) = firstSpecial(in: rest, among: allowedSpecial) {
-      out += encodeOrdinary(String(rest[..<range.lowerBound]))
-      out.append(specialTokens[special]!)
+    var rest = utf8[...]
+    while let (range, id) = firstSpecial(in: rest, among: allowed) {
+      out += encodeOrdinary(String(decoding: rest[..<range.lowerBound], as: UTF8.self))
+      out.append(id)
       rest = rest[range.upperBound...]
     }
-    return out + encodeOrdinary(String(rest))
+    return out + encodeOrdinary(String(decoding: rest, as: UTF8.self))
   }
 
-  func firstSpecial(in text: Substring, among allowed: Set<String>) -> (Range<Substring.Index>, String)? {
-    allowed.compactMap { s in text.range(of: s).map { ($0, s) } }.min { $0.0.lowerBound < $1.0.lowerBound }
+  /// The leftmost special token in `bytes` (the longest, if two start there). Special tokens
+  /// are whole UTF-8 strings, so the bytes before and after one are whole scalars too.
+  func firstSpecial(
+    in bytes: ArraySlice<UInt8>, among allowed: [(bytes: [UInt8], id: Int)]
+  ) -> (Range<Int>, Int)? {
+    let found = allowed.compactMap { s in bytes.firstRange(of: s.bytes).map { ($0, s.id) } }
+    return found.min { ($0.0.lowerBound, -$0.0.count) < ($1.0.lowerBound, -$1.0.count) }
   }
 
   /// Encodes `text` treating everything, special token text included, as ordinary text.
@@ -221,5 +232,48 @@ struct MinHeap {
       i = least
     }
     return top
+  }
+}
+
+extension BPETokenizer {
+  /// How token listings show token `id`: its text, with whitespace and control characters
+  /// escaped (`\n`, `\t`), and each byte that is not part of a whole UTF-8 character in the
+  /// token as `<0xE2>`. A byte-level BPE has such tokens: "’" is the three bytes E2 80 99,
+  /// and a token may hold only the first of them.
+  public func display(_ id: Int) -> String { Self.display(bytes: bytes(of: id)) }
+
+  /// `display` for raw bytes. `display(bytes: [0x20, 0xE2])` is `" <0xE2>"`.
+  public static func display(bytes: [UInt8]) -> String {
+    var out = ""
+    var i = 0
+    while i < bytes.count {
+      let lead = bytes[i]
+      let width = lead < 0x80 ? 1 : lead >> 5 == 0b110 ? 2 : lead >> 4 == 0b1110 ? 3 : lead >> 3 == 0b11110 ? 4 : 0
+      let end = i + width
+      if width > 0, end <= bytes.count,
+        let scalar = String(validating: bytes[i..<end], as: UTF8.self)?.unicodeScalars.first
+      {
+        out += escaped(scalar)
+        i = end
+      } else {
+        out += "<0x\(lead < 0x10 ? "0" : "")\(String(lead, radix: 16, uppercase: true))>"
+        i += 1
+      }
+    }
+    return out
+  }
+
+  static func escaped(_ scalar: Unicode.Scalar) -> String {
+    switch scalar {
+    case "\n": return "\\n"
+    case "\t": return "\\t"
+    case "\r": return "\\r"
+    case "\\": return "\\\\"
+    default:
+      // Controls, and marks or joiners that would draw onto the bracket before them.
+      let invisible: Set<Unicode.GeneralCategory> = [.control, .format, .nonspacingMark, .enclosingMark]
+      return invisible.contains(scalar.properties.generalCategory)
+        ? "\\u{\(String(scalar.value, radix: 16))}" : String(scalar)
+    }
   }
 }

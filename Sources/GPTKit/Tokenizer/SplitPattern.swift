@@ -1,5 +1,7 @@
 // Chapter 01 introduces this file: cutting text into pieces before byte-pair merging.
 
+import Foundation
+
 /// The pre-tokenization patterns of GPT-2, GPT-4 (cl100k) and GPT-4o (o200k).
 ///
 /// BPE never merges across the boundaries these patterns draw, which is why a GPT tokenizer
@@ -27,6 +29,30 @@ public enum SplitPattern: String, CaseIterable, Codable, Sendable {
         + #"|\s++$|\s*[\r\n]|\s+(?!\S)|\s"#
     case .o200k: Self.o200kRegex
     }
+  }
+
+  /// The special tokens tiktoken's encoding with this pattern has: r50k_base (GPT-2),
+  /// cl100k_base (GPT-4) and o200k_base (GPT-4o). Their ids sit above every rank.
+  public var tiktokenSpecialTokens: [String: Int] {
+    switch self {
+    case .gpt2: ["<|endoftext|>": 50_256]
+    case .cl100k:
+      [
+        "<|endoftext|>": 100_257, "<|fim_prefix|>": 100_258, "<|fim_middle|>": 100_259,
+        "<|fim_suffix|>": 100_260, "<|endofprompt|>": 100_276,
+      ]
+    case .o200k: ["<|endoftext|>": 199_999, "<|endofprompt|>": 200_018]
+    }
+  }
+
+  /// The pattern a tiktoken rank file's name says it needs (`o200k_base.tiktoken` → o200k),
+  /// or nil for a name that says nothing. r50k and p50k are GPT-2's encodings.
+  public static func named(byFile path: String) -> SplitPattern? {
+    let name = (path as NSString).lastPathComponent.lowercased()
+    if name.contains("o200k") { return .o200k }
+    if name.contains("cl100k") { return .cl100k }
+    if name.contains("r50k") || name.contains("p50k") || name.contains("gpt2") { return .gpt2 }
+    return nil
   }
 
   static let o200kRegex = [

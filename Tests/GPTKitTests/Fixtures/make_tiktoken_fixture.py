@@ -59,6 +59,20 @@ HAND_PICKED = [
     "ǅungla ǈudevit Ⅰ ʰʲ ʼn",
 ]
 
+# Special tokens next to scalars that Swift's `Character` would glue onto their last `>`:
+# combining marks, variation selectors, skin-tone modifiers, a zero-width joiner.
+SPECIAL_TEXTS = [
+    "<|endoftext|>\u0301",
+    "a<|endoftext|>\u0308b",
+    "<|endoftext|>\ufe0f<|endoftext|>",
+    "<|endoftext|>\U0001F3FD and more",
+    "x<|endoftext|>\u200d\U0001F469",
+    "<|endofprompt|>\u0301 then <|fim_prefix|>code<|fim_suffix|>\u0327<|fim_middle|>",
+    "<|endoftext|><|endoftext|>",
+    "<|endoftext|",
+    "e\u0301<|endoftext|>",
+]
+
 def random_texts(seed, count):
     rng = random.Random(seed)
     alphabet = (list("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") +
@@ -74,6 +88,12 @@ def main():
     for name in ("cl100k_base", "o200k_base"):
         enc = encoding(name)
         cases[name] = [{"text": t, "ids": enc.encode(t, allowed_special={"<|endoftext|>"})} for t in texts]
+    # Every special token allowed (tiktoken's allowed_special="all"), and the table itself.
+    special = {}
+    for name in ("cl100k_base", "o200k_base"):
+        enc = encoding(name)
+        special[name] = {"tokens": enc._special_tokens,
+                         "cases": [{"text": t, "ids": enc.encode(t, allowed_special="all")} for t in SPECIAL_TEXTS]}
     here = os.path.dirname(os.path.abspath(__file__))
     trained = os.path.join(here, "shakespeare-bpe512.tiktoken")
     side = json.load(open(trained.replace(".tiktoken", ".json"), encoding="utf-8"))
@@ -86,7 +106,7 @@ def main():
     pats = {"gpt2": openai_public.r50k_pat_str, "cl100k": encoding("cl100k_base")._pat_str,
             "o200k": encoding("o200k_base")._pat_str}
     pieces = {name: [regex.findall(pat, t) for t in texts] for name, pat in pats.items()}
-    out = {"tiktoken_version": tiktoken.__version__, "cases": cases, "texts": texts, "pieces": pieces}
+    out = {"tiktoken_version": tiktoken.__version__, "cases": cases, "special": special, "texts": texts, "pieces": pieces}
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tiktoken_cases.json")
     with open(path, "w", encoding="utf-8") as f:
         json.dump(out, f, ensure_ascii=False, separators=(",", ":"))
