@@ -168,5 +168,5 @@ let coverage = Double(covered.filter { $0 }.count) / Double(train.count)
 let percent = (100 * coverage).formatted(decimals: 1)
 report.check(
   "\(startsPerEpoch) random windows (one epoch's worth) cover \(percent)% of training tokens, near 1 - 1/e = 63.2%",
-  abs(coverage - (1 - exp(-1))) < 0.02)
+  abs(coverage - (1 - exp(-1))) < max(0.02, 1.5 / Double(startsPerEpoch).squareRoot()))  // wider for few windows
 report.finish()

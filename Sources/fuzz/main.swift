@@ -51,6 +51,8 @@ if args[only].isEmpty || args[only] == "corpus" {
   categories.append(("corpus", corpusCases(bin: bin, work: work, scratch: scratch, rng: &rng)))
 }
 var failures: [String] = []
+/// Runs whose checks failed: loud, not failures of the harness, but worth a look.
+var checkFailures: [String: Int] = [:]
 say("fuzz: seed \(args[seedOption]), \(args[seconds]) s for \(categories.map(\.0).joined(separator: ", "))")
 for (index, (name, cases)) in categories.enumerated() {  // each its share of what is left
   let end =
@@ -67,6 +69,7 @@ for (index, (name, cases)) in categories.enumerated() {  // each its share of wh
     let outcome = c.classify(finished)
     counts[outcome, default: 0] += 1
     tried += 1
+    if outcome == .checkFailed { checkFailures[c.commandLine, default: 0] += 1 }
     if outcome.isFailure {
       let why = (finished.stderr.isEmpty ? finished.stdout : finished.stderr).suffix(300)
       failures.append("\(outcome.rawValue): \(c.label): \(c.commandLine)\n    \(why.debugDescription)")
@@ -75,6 +78,7 @@ for (index, (name, cases)) in categories.enumerated() {  // each its share of wh
   let summary = Outcome.allCases.compactMap { o in counts[o].map { "\($0) \(o.rawValue)" } }
   say("\(name): \(tried) of \(cases.count) cases run: \(summary.joined(separator: ", "))")
 }
+for line in checkFailures.keys.sorted() { say("check failed: \(line)") }
 for failure in failures { say("FAIL \(failure)") }
 say(failures.isEmpty ? "fuzz: no crash, hang, silent load or messy refusal" : "fuzz: \(failures.count) failures")
 exit(failures.isEmpty ? 0 : 1)
