@@ -25,7 +25,9 @@ public enum TokenFile {
     let file = path(corpusPath: corpusPath, corpusText: corpusText, tokenizer: tokenizer)
     if let tokens = try? read(file) { return (tokens, true) }
     let tokens = try tokenizer.encodeText(corpusText).map(Int32.init)
-    try write(tokens, to: file, vocabularySize: tokenizer.vocabularySize)
+    do { try write(tokens, to: file, vocabularySize: tokenizer.vocabularySize) } catch {
+      throw FileWriteError(file, error)
+    }
     return (tokens, false)
   }
 

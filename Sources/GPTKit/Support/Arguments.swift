@@ -227,6 +227,9 @@ public func fileErrorReason(_ error: Error) -> String {
   let ns = error as NSError
   let cause = ns.userInfo[NSUnderlyingErrorKey] as? NSError ?? ns
   if cause.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(cause.code))) }
+  if ns.domain == NSCocoaErrorDomain && ns.code == CocoaError.fileWriteOutOfSpace.rawValue {
+    return String(cString: strerror(ENOSPC))
+  }
   if let path = ns.userInfo[NSFilePathErrorKey] as? String ?? (ns.userInfo[NSURLErrorKey] as? URL)?.path,
     let why = whyUnwritable(path)
   {
@@ -247,4 +250,17 @@ func whyUnwritable(_ path: String) -> String? {
   if !isFolder.boolValue { return "\(ancestor) is a file, not a folder" }
   if access(ancestor, W_OK) != 0 { return String(cString: strerror(errno)) }
   return nil
+}
+
+/// A file the workbook could not write (a full disk, a folder it may not write to), as one
+/// line: the path, the reason in a few words, the fix.
+public struct FileWriteError: Error, CustomStringConvertible {
+  public var path: String
+  public var reason: String
+
+  public init(_ path: String, _ error: Error) { (self.path, reason) = (path, fileErrorReason(error)) }
+
+  public var description: String {
+    "could not write \(path) (\(reason)): free some space, or run from a folder you can write to"
+  }
 }

@@ -25,7 +25,10 @@ public enum TokenizerStore {
       return (saved, false)
     }
     let trained = try BPETrainer.train(text, vocabularySize: vocabularySize)
-    try RankFile.save(trained, to: file)
+    do { try RankFile.save(trained, to: file) } catch {  // no half-saved pair left behind
+      for saved in [file, RankFile.sidecarURL(file).path] { try? FileManager.default.removeItem(atPath: saved) }
+      throw FileWriteError(file, error)
+    }
     return (trained, true)
   }
 
