@@ -28,9 +28,11 @@ struct Options {
   static let seed = Setting("seed", "seed for sampling", default: 1337, in: 0...Int.max)
   static let weights = Setting(
     "weights", "float32, or bfloat16 for half the bytes per token (sections 1-5)", default: WeightPrecision.float32)
+  static let perplexity = Setting(
+    "perplexity", "print the checkpoint's perplexity on this text file and stop", default: "", placeholder: "PATH")
   static let all: [Option] = [
     checkpoint.option, prompt.option, tokens.option, temperature.option, topK.option, topP.option,
-    repetitionPenalty.option, beam.option, seed.option, weights.option,
+    repetitionPenalty.option, beam.option, seed.option, weights.option, perplexity.option,
   ]
 
   var checkpoint: String
@@ -76,6 +78,13 @@ if args.isSet(Options.checkpoint) {  // a checkpoint you name must be there (the
     fail("\(error)\(hint)")
   }
 }
+let perplexityText: String?
+if args.isSet(Options.perplexity) {  // read it now: a missing file is refused before any loading
+  guard args.isSet(Options.checkpoint) else { fail("--perplexity needs --checkpoint: the model to measure", code: 2) }
+  do { perplexityText = try Corpus.load(args[Options.perplexity]) } catch { fail("\(error)") }
+} else {
+  perplexityText = nil
+}
 let report = ChapterReport("07 sampling")
 
 // MARK: The model
@@ -88,6 +97,19 @@ if loaded {
     tokenizer = try Checkpoint.loadTokenizer(checkpoint)
   } catch { fail("\(error)") }
   report.info("loaded \(checkpoint): \(model.parameterCount) parameters, context \(model.config.contextLength)")
+  if let text = perplexityText {  // evaluation only: the model's perplexity on a text
+    let tokens: [Int32]
+    do { tokens = try tokenizer.encodeText(text).map(Int32.init) } catch { fail("\(error)") }
+    guard tokens.count >= 2 else { fail("\(args[Options.perplexity]) is one token long: give a longer text") }
+    let start = monotonicSeconds()
+    let (loss, predicted) = Perplexity.evaluate(model, tokens: tokens)
+    let mean = loss / Double(predicted)
+    print(
+      "perplexity \(exp(mean).formatted(decimals: 2)) (mean loss \(mean.formatted(decimals: 4)) nats) on "
+        + "\(predicted) tokens of \(args[Options.perplexity]), windows of \(model.config.contextLength), "
+        + formatDuration(monotonicSeconds() - start))
+    exit(0)
+  }
 } else {
   // No checkpoint (or --quick): train a small model now, seeded, so there is something to sample.
   let data: TrainingText

@@ -33,6 +33,8 @@ public final class GPT {
   /// The position table `(T, C)`: the learned `wpe`, or the fixed sinusoids.
   let positions: UnsafeMutablePointer<Float>
   private let sinusoids: Arena?
+  /// A separate output layer `(V, C)`, when a loaded model has one (`untie(head:)`).
+  private var untiedHead: Arena?
   /// The last forward's inputs, targets and memory, for `backward`.
   var inputs: [Int32] = []
   var targets: [Int32] = []
@@ -82,11 +84,27 @@ public final class GPT {
 
   public var parameterCount: Int { layout.count }
 
+  /// The output layer `(V, C)`, `logits = lnF(x) · headᵀ`: `wte` itself (tied, as GPT-2 and
+  /// every model trained here), or a separate `lm_head` that a loaded Hugging Face model brings.
+  public var head: UnsafeMutablePointer<Float> { untiedHead?.base ?? weights.wte }
+  public var isTied: Bool { untiedHead == nil }
+
+  /// Gives the model its own output layer `(V, C)`, a copy of `head`. Such a model runs,
+  /// generates and trains adapters on a frozen base; its own weights do not train (the
+  /// gradient buffer has no room for a second `(V, C)` matrix).
+  public func untie(head: UnsafePointer<Float>) {
+    let count = config.vocabularySize * config.channels
+    let arena = Arena(capacity: count)
+    arena.base.update(from: head, count: count)
+    untiedHead = arena
+  }
+
   /// A new model with this one's weights (and dropout generator), without its adapters.
   public func copy() -> GPT {
     let twin = GPT(config)
     twin.rng = rng
     twin.parameters.base.update(from: parameters.base, count: parameterCount)
+    if !isTied { twin.untie(head: head) }
     return twin
   }
 
