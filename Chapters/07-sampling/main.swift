@@ -81,7 +81,9 @@ if args.isSet(Options.checkpoint) {  // a checkpoint you name must be there (the
 let perplexityText: String?
 if args.isSet(Options.perplexity) {  // read it now: a missing file is refused before any loading
   guard args.isSet(Options.checkpoint) else { fail("--perplexity needs --checkpoint: the model to measure", code: 2) }
-  do { perplexityText = try Corpus.load(args[Options.perplexity]) } catch { fail("\(error)") }
+  let path = args[Options.perplexity]
+  guard FileManager.default.fileExists(atPath: path) else { fail("--perplexity \(path): no such file: give a text") }
+  do { perplexityText = try Corpus.load(path) } catch { fail("\(error)") }
 } else {
   perplexityText = nil
 }
@@ -104,7 +106,7 @@ if loaded {
     let start = monotonicSeconds()
     let (loss, predicted) = Perplexity.evaluate(model, tokens: tokens)
     let mean = loss / Double(predicted)
-    print(
+    report.info(
       "perplexity \(exp(mean).formatted(decimals: 2)) (mean loss \(mean.formatted(decimals: 4)) nats) on "
         + "\(predicted) tokens of \(args[Options.perplexity]), windows of \(model.config.contextLength), "
         + formatDuration(monotonicSeconds() - start))

@@ -92,3 +92,34 @@ struct HuggingFaceLoadTests {
     for name in names { try Self.check("\(folder)/\(name)") }
   }
 }
+
+@Suite("07 perplexity")
+struct PerplexityTests {
+  @Test func aModelWithZeroLogitsHasThePerplexityOfAFairChoice() {
+    let model = GPT(GPTConfig(vocabularySize: 23, contextLength: 8, layerCount: 1, headCount: 2, channels: 8))
+    model.parameters.zero()  // lnF's gain 0: every logit is 0
+    let tokens = (0..<30).map { Int32($0 % 23) }
+    let (loss, count) = Perplexity.evaluate(model, tokens: tokens)
+    #expect(count == 29 && abs(loss / Double(count) - log(23)) < 1e-5)
+  }
+
+  @Test func itIsTheMeanLossOfEachTokenGivenItsWindow() {
+    let model = GPT(GPTConfig(vocabularySize: 17, contextLength: 8, layerCount: 2, headCount: 2, channels: 16), seed: 3)
+    var rng = SplitMix64(seed: 4)
+    for i in 0..<model.parameterCount { model.parameters.base[i] += 0.2 * rng.nextNormal() }
+    let tokens = (0..<43).map { _ in Int32(rng.nextInt(below: 17)) }
+    // By hand: windows of 8 inputs start at 0, 8, 16, ...; each token is predicted from its window.
+    var total = 0.0
+    for i in 1..<tokens.count {
+      let start = (i - 1) / 8 * 8
+      let logits = model.nextTokenLogits(Array(tokens[start..<i]))
+      let top = logits.max()!
+      let logSum = log(logits.reduce(0.0) { $0 + exp(Double($1 - top)) }) + Double(top)
+      total += logSum - Double(logits[Int(tokens[i])])
+    }
+    let (loss, count) = Perplexity.evaluate(model, tokens: tokens)
+    #expect(count == 42 && abs(loss - total) / total < 1e-5)
+    // and with another window the figure differs: the windows matter
+    #expect(abs(Perplexity.evaluate(model, tokens: tokens, window: 4).loss - total) / total > 1e-3)
+  }
+}
