@@ -212,7 +212,10 @@ if beamWidth > 0 {
 
 // MARK: 6. The KV cache
 report.section("6. the KV cache: the same tokens, faster")
-let timed = options.timed
+/// A model of GPT-2's size recomputes a long prefix slowly: it is timed on fewer tokens, and the
+/// window slide (past its context of 1024) is left to the chapter's own models.
+let large = model.parameterCount > 20_000_000
+let timed = large ? min(options.timed, 50) : options.timed
 let greedily = SamplingOptions(temperature: 0)
 let exact = Generator(model)  // float32 weights, whatever --weights says
 /// Generates `timed` greedy tokens and returns them with the tokens per second: the best of
@@ -250,11 +253,13 @@ report.info(
 // MARK: 8. Checks
 report.section("8. checks")
 let sampled = SamplingOptions(temperature: 1, seed: 5)
+let slide = large ? 20 : model.config.contextLength + 10  // tokens that pass the window's end (small models)
 report.check(
-  "cached generation equals recomputation, greedy and sampled, across the window slide",
+  "cached generation equals recomputation, greedy and sampled, "
+    + (large ? "in \(slide) tokens" : "across the window slide"),
   withCache == withoutCache
-    && generator.generate(prompt, count: model.config.contextLength + 10, options: sampled)
-      == generator.generate(prompt, count: model.config.contextLength + 10, options: sampled, useCache: false)
+    && generator.generate(prompt, count: slide, options: sampled)
+      == generator.generate(prompt, count: slide, options: sampled, useCache: false)
 )
 let a = generator.generate(prompt, count: 20, options: SamplingOptions(temperature: 1, seed: 9))
 report.check(

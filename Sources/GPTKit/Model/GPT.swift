@@ -49,7 +49,27 @@ public final class GPT {
   /// A model with GPT-2's initialisation: weights ~ N(0, 0.02), the two projections that
   /// write into the residual stream scaled by 1/√(2L) (so the stream's variance does not grow
   /// with depth), biases 0, LayerNorm gains 1.
-  public init(_ config: GPTConfig, seed: UInt64 = 1337) {
+  public convenience init(_ config: GPTConfig, seed: UInt64 = 1337) {
+    self.init(zeroed: config, seed: seed)
+    var init_ = SplitMix64(seed: seed)
+    let residualScale = 1 / Float(2 * config.layerCount).squareRoot()
+    for e in layout.entries {
+      let p = parameters.base + e.offset
+      if e.name.hasSuffix("ln_1.weight") || e.name.hasSuffix("ln_2.weight") || e.name.hasSuffix("ln_f.weight") {
+        p.update(repeating: 1, count: e.count)
+      } else if e.name.hasSuffix(".bias") {
+        p.update(repeating: 0, count: e.count)
+      } else {
+        let std: Float = e.name.hasSuffix("c_proj.weight") ? 0.02 * residualScale : 0.02
+        for i in 0..<e.count { p[i] = std * init_.nextNormal() }
+      }
+    }
+  }
+  // ANCHOR_END: gpt-init
+
+  /// A model of `config` whose weights are all zero, for a loader to fill: the random draws
+  /// of GPT-2's initialisation take seconds at GPT-2's size. `seed` seeds dropout's generator.
+  init(zeroed config: GPTConfig, seed: UInt64 = 1337) {
     self.config = config
     layout = ParameterLayout(config)
     parameters = ParameterBuffer(layout)
@@ -66,21 +86,7 @@ public final class GPT {
       arena.base.update(from: table.storage, count: table.count)
       (positions, sinusoids) = (arena.base, arena)
     }
-    var init_ = SplitMix64(seed: seed)
-    let residualScale = 1 / Float(2 * config.layerCount).squareRoot()
-    for e in layout.entries {
-      let p = parameters.base + e.offset
-      if e.name.hasSuffix("ln_1.weight") || e.name.hasSuffix("ln_2.weight") || e.name.hasSuffix("ln_f.weight") {
-        p.update(repeating: 1, count: e.count)
-      } else if e.name.hasSuffix(".bias") {
-        p.update(repeating: 0, count: e.count)
-      } else {
-        let std: Float = e.name.hasSuffix("c_proj.weight") ? 0.02 * residualScale : 0.02
-        for i in 0..<e.count { p[i] = std * init_.nextNormal() }
-      }
-    }
   }
-  // ANCHOR_END: gpt-init
 
   public var parameterCount: Int { layout.count }
 
@@ -101,7 +107,7 @@ public final class GPT {
 
   /// A new model with this one's weights (and dropout generator), without its adapters.
   public func copy() -> GPT {
-    let twin = GPT(config)
+    let twin = GPT(zeroed: config)  // every weight is overwritten: no need to draw them
     twin.rng = rng
     twin.parameters.base.update(from: parameters.base, count: parameterCount)
     if !isTied { twin.untie(head: head) }

@@ -62,7 +62,7 @@ extension Checkpoint {
         description: "\(saved.dir)/config.json says tie_word_embeddings false but \(path) has no "
           + "lm_head.weight: save the model again with its output layer")
     }
-    let model = GPT(saved.config)
+    let model = GPT(zeroed: saved.config)
     for e in layout.entries { try file.read(fileName(e.name), into: model.parameters.base + e.offset) }
     if head != nil {
       let values = try file.values("lm_head.weight")
@@ -123,6 +123,11 @@ extension Checkpoint {
         throw Error(
           description: "\(folder) holds pytorch_model.bin but no model.safetensors: save it again with "
             + "model.save_pretrained(folder) (safetensors is its default) and load that")
+      }
+      if FileManager.default.fileExists(atPath: "\(folder)/model.safetensors.index.json") {
+        throw Error(
+          description: "\(folder) holds its weights in shards (model.safetensors.index.json): save them as one "
+            + "file with model.save_pretrained(folder, max_shard_size=\"100GB\")")
       }
       throw Error(description: "no checkpoint in \(folder): train one first (ch06-training)")
     }
