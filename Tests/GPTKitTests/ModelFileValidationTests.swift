@@ -97,6 +97,16 @@ struct ModelFileValidationTests {
     #expect(Self.refusal { _ = try file.values("i") }.contains("tensor i is I64"))
   }
 
+  #if !(os(macOS) && arch(x86_64))  // Swift's own Float16 is missing there
+    @Test func everyHalfIsWidenedAsSwiftsFloat16Does() {
+      let wrong = (0...UInt16.max).filter { h in
+        let (ours, swift) = (SafeTensors.File.widen(half: h), Float(Float16(bitPattern: h)))
+        return ours.bitPattern != swift.bitPattern && !(ours.isNaN && swift.isNaN)
+      }
+      #expect(wrong.isEmpty, "\(wrong.count) halves differ, the first \(wrong.first ?? 0)")
+    }
+  #endif
+
   @Test func nonFiniteWeightsAreRefused() throws {
     for bad in [Float.nan, .infinity, -.infinity] {
       let values: [Float] = [1, bad, 3]
@@ -194,6 +204,71 @@ struct ModelFileValidationTests {
     let pointers = sorted.map { $0.value.values.withUnsafeBufferPointer { UnsafePointer(copying: $0) } }
     defer { pointers.forEach { $0.deallocate() } }
     try SafeTensors.write(zip(sorted, pointers).map { ($0.key, $0.value.shape, $1) }, to: path)
+  }
+}
+
+/// GPT-2 tokenizers as Hugging Face saves them: the ones this workbook cannot run exactly are
+/// refused in one line, naming the file and what it uses.
+@Suite("07 Hugging Face tokenizer files are checked")
+struct HuggingFaceTokenizerFileTests {
+  static let source = HuggingFaceLoadTests.fixtures + "/bf16-tied-tokenizer-json/tokenizer.json"
+
+  /// A copy of the fixture's tokenizer.json edited by `edit`, and what loading it says.
+  static func refusal(_ edit: (inout [String: Any]) -> Void) throws -> String {
+    var json = try #require(
+      try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: source))) as? [String: Any])
+    edit(&json)
+    let path = temporaryFolder() + "-tokenizer.json"
+    try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: path))
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    return ModelFileValidationTests.refusal { _ = try HuggingFaceTokenizer.load(tokenizerJSON: path) }
+  }
+
+  static func editModel(_ json: inout [String: Any], _ edit: (inout [String: Any]) -> Void) {
+    var model = json["model"] as! [String: Any]
+    edit(&model)
+    json["model"] = model
+  }
+
+  @Test func theFixtureLoadsWithItsSpecialToken() throws {
+    let tokenizer = try HuggingFaceTokenizer.load(tokenizerJSON: Self.source)
+    #expect(tokenizer.vocabularySize == 400 && tokenizer.specialTokens == ["<|endoftext|>": 399])
+    #expect(tokenizer.pattern == .gpt2)
+  }
+
+  @Test func whatIsNotGPT2sByteLevelBPEIsRefused() throws {
+    #expect(try Self.refusal { Self.editModel(&$0) { $0["type"] = "WordPiece" } }.contains("not BPE"))
+    #expect(try Self.refusal { $0["normalizer"] = ["type": "NFC"] }.contains("normalizer"))
+    #expect(
+      try Self.refusal { $0["pre_tokenizer"] = ["type": "ByteLevel", "add_prefix_space": true] }
+        .contains("adds a prefix space"))
+    #expect(try Self.refusal { $0["pre_tokenizer"] = ["type": "Whitespace"] }.contains("pre_tokenizer"))
+    #expect(
+      try Self.refusal { Self.editModel(&$0) { $0["continuing_subword_prefix"] = "##" } }
+        .contains("continuing_subword_prefix"))
+  }
+
+  @Test func mergesOutOfRankOrderAndMissingBytesAreRefused() throws {
+    let swapped = try Self.refusal {
+      Self.editModel(&$0) { model in
+        var merges = model["merges"] as! [Any]
+        merges.swapAt(0, 5)
+        model["merges"] = merges
+      }
+    }
+    #expect(swapped.contains("below an earlier merge"), "\(swapped)")
+    let noByte = try Self.refusal {
+      Self.editModel(&$0) { model in
+        var vocabulary = model["vocab"] as! [String: Any]
+        vocabulary["!"] = nil
+        model["vocab"] = vocabulary
+      }
+    }
+    #expect(noByte.contains("byte 33 (!) is not a token"), "\(noByte)")
+    let unknown = try Self.refusal {
+      Self.editModel(&$0) { model in model["merges"] = [["zz", "qq"]] + (model["merges"] as! [Any]) }
+    }
+    #expect(unknown.contains("merge zz qq is not of tokens"), "\(unknown)")
   }
 }
 

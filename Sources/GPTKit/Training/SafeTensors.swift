@@ -119,7 +119,7 @@ public enum SafeTensors {
       case .F32: UnsafeMutableRawPointer(destination).copyMemory(from: source, byteCount: n * 4)
       case .F16:
         for i in 0..<n {
-          destination[i] = Float(Float16(bitPattern: source.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
+          destination[i] = Self.widen(half: source.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
         }
       case .BF16:
         for i in 0..<n {
@@ -132,6 +132,20 @@ public enum SafeTensors {
           description: "\(path): tensor \(name) holds \(destination[bad]) at element \(bad): "
             + "the weights are not finite, load an earlier checkpoint")
       }
+    }
+
+    /// An IEEE half-precision float (F16: sign 1 | exponent 5 | fraction 10) widened, exactly:
+    /// the exponent rebased from 15 to 127 and the fraction shifted up 13 bits; subnormal
+    /// halves are `fraction · 2⁻²⁴`, infinities and NaNs stay what they are.
+    static func widen(half h: UInt16) -> Float {
+      let sign = UInt32(h & 0x8000) << 16
+      let (exponent, fraction) = (UInt32(h >> 10) & 0x1F, UInt32(h & 0x3FF))
+      if exponent == 0x1F { return Float(bitPattern: sign | 0x7F80_0000 | fraction << 13) }
+      if exponent == 0 {
+        let magnitude = Float(fraction) * 0x1p-24
+        return sign == 0 ? magnitude : -magnitude
+      }
+      return Float(bitPattern: sign | (exponent + 112) << 23 | fraction << 13)
     }
 
     /// Tensor `name`'s values as `Float`s.
