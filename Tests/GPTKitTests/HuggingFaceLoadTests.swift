@@ -49,7 +49,7 @@ struct HuggingFaceLoadTests {
     for name in cases { try Self.check("\(Self.fixtures)/\(name)") }
   }
 
-  @Test func aWrongExpectationIsCaught() throws {
+  @Test func theUntiedHeadIsWhatTheLogitsUse() throws {
     // The comparison is not vacuous: a loader that dropped the untied lm_head would fail it.
     let folder = temporaryFolder()
     defer { try? FileManager.default.removeItem(atPath: folder) }
