@@ -155,6 +155,21 @@ struct ModelFileValidationTests {
     #expect(message.contains(expected) && !message.contains("\n"), "\(key) \(value): \(message)")
   }
 
+  @Test func aFIFOOrAFolderIsRefusedWithoutWaiting() throws {
+    let folder = try Self.folder { _ in }
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    try FileManager.default.removeItem(atPath: "\(folder)/model.safetensors")
+    #expect(mkfifo("\(folder)/model.safetensors", 0o600) == 0)
+    #expect(Self.refusal { _ = try Checkpoint.loadModel(folder) }.contains("is not a regular file"))
+    try FileManager.default.removeItem(atPath: "\(folder)/config.json")
+    #expect(mkfifo("\(folder)/config.json", 0o600) == 0)
+    #expect(Self.refusal { _ = try Checkpoint.loadModel(folder) }.contains("config.json is missing"))
+    let directory = temporaryFolder()
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    #expect(Self.refusal { _ = try SafeTensors.File(directory) }.contains("is not a regular file"))
+  }
+
   @Test func aMissingKeyIsNamed() throws {
     let folder = try Self.folder { $0["n_layer"] = nil }
     defer { try? FileManager.default.removeItem(atPath: folder) }

@@ -17,7 +17,7 @@ extension HuggingFaceTokenizer {
   /// Reads `tokenizer.json`.
   public static func load(tokenizerJSON path: String) throws(TokenizerError) -> BPETokenizer {
     func fail(_ reason: String) -> TokenizerError { .unsupportedFile(path: path, reason: reason) }
-    guard let data = FileManager.default.contents(atPath: path) else { throw .missingFile(path) }
+    guard let data = regularFileContents(path) else { throw .missingFile(path) }
     guard let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
       let model = json["model"] as? [String: Any]
     else { throw .corruptFile(path: path, line: 1, reason: "not a JSON object with a \"model\"") }
@@ -60,10 +60,10 @@ extension HuggingFaceTokenizer {
   public static func load(vocabulary vocabularyPath: String, merges mergesPath: String) throws(TokenizerError)
     -> BPETokenizer
   {
-    guard let vocabularyData = FileManager.default.contents(atPath: vocabularyPath) else {
+    guard let vocabularyData = regularFileContents(vocabularyPath) else {
       throw .missingFile(vocabularyPath)
     }
-    guard let mergesData = FileManager.default.contents(atPath: mergesPath) else { throw .missingFile(mergesPath) }
+    guard let mergesData = regularFileContents(mergesPath) else { throw .missingFile(mergesPath) }
     guard let vocabulary = (try? JSONSerialization.jsonObject(with: vocabularyData)) as? [String: Int] else {
       throw .corruptFile(path: vocabularyPath, line: 1, reason: "not a JSON map of tokens to ids")
     }

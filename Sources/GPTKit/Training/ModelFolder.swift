@@ -96,7 +96,7 @@ extension Checkpoint {
       return try RankFile.load("\(dir)/\(name).tiktoken")
     }
     if fm.fileExists(atPath: "\(dir)/tokenizer-chars.json") {
-      guard let data = fm.contents(atPath: "\(dir)/tokenizer-chars.json"),
+      guard let data = regularFileContents("\(dir)/tokenizer-chars.json"),
         let values = try? JSONDecoder().decode([UInt32].self, from: data)
       else {
         throw Error(description: "\(dir)/tokenizer-chars.json is damaged: the checkpoint is corrupt, train again")
@@ -132,8 +132,8 @@ extension Checkpoint {
       throw Error(description: "no checkpoint in \(folder): train one first (ch06-training)")
     }
     let path = "\(dir)/config.json"
-    guard let data = FileManager.default.contents(atPath: path) else {
-      throw Error(description: "\(path) is missing: copy the model's config.json beside its weights")
+    guard let data = regularFileContents(path) else {
+      throw Error(description: "\(path) is missing (or not a regular file): copy the model's config.json beside its weights")
     }
     guard let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
       throw Error(description: "\(path) is not a JSON object: the file is damaged, save the model again")
@@ -248,4 +248,13 @@ struct HuggingFaceKeys {
     if let problem = config.problem { throw fail("\(problem): fix the file or save the model again") }
     return config
   }
+}
+
+/// The bytes of the regular file at `path`, or nil: a FIFO, a device or a folder is never read
+/// (reading a FIFO would wait forever for a writer).
+func regularFileContents(_ path: String) -> Data? {
+  guard (try? FileManager.default.attributesOfItem(atPath: path)[.type] as? FileAttributeType) == .typeRegular else {
+    return nil
+  }
+  return FileManager.default.contents(atPath: path)
 }

@@ -83,7 +83,7 @@ public enum SafeTensors {
     public init(_ path: String) throws {
       self.path = path
       func fail(_ problem: String) -> Error { Error(description: "\(path) \(problem)") }
-      let fd = open(path, O_RDONLY)
+      let fd = open(path, O_RDONLY | O_NONBLOCK)  // a FIFO must not block: it is refused below
       guard fd >= 0 else { throw fail("cannot be opened (missing or unreadable): check the path") }
       defer { close(fd) }
       var info = stat()
