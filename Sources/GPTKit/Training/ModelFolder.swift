@@ -133,7 +133,8 @@ extension Checkpoint {
     }
     let path = "\(dir)/config.json"
     guard let data = regularFileContents(path) else {
-      throw Error(description: "\(path) is missing (or not a regular file): copy the model's config.json beside its weights")
+      throw Error(
+        description: "\(path) is missing (or not a regular file): copy the model's config.json beside its weights")
     }
     guard let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
       throw Error(description: "\(path) is not a JSON object: the file is damaged, save the model again")
