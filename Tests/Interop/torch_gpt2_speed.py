@@ -2,8 +2,9 @@
 """GPT-2 124M in transformers, timed as `swift run -c release bench gpt2` times the workbook.
 
     pip install torch transformers
-    python3 Tests/Interop/torch_gpt2_speed.py              # prints one JSON line per figure
-    python3 Tests/Interop/torch_gpt2_speed.py --tokens 8   # a quick look
+    python3 Tests/Interop/torch_gpt2_speed.py > runs/torch_gpt2.jsonl   # one JSON line per figure
+    swift run -c release bench gpt2 --torch runs/torch_gpt2.jsonl          # side by side
+    python3 Tests/Interop/torch_gpt2_speed.py --tokens 8                  # a quick look
 
 The model is `GPT2LMHeadModel(GPT2Config())`: transformers' default config, GPT-2 small's
 shapes (V 50257, T 1024, 12 layers, 12 heads, C 768), random weights. It is saved with
@@ -60,8 +61,10 @@ def main():
                     m.generate(prompt, max_new_tokens=args.tokens, min_new_tokens=args.tokens, do_sample=False,
                                use_cache=cache, pad_token_id=50256)
             seconds = best(args.repeats, run)
-            emit(f"generate {args.tokens} tokens, {'KV cache' if cache else 'no cache'}, {str(dtype)[6:]}",
-                 args.tokens / seconds, "tok/s", kv_cache=cache, dtype=str(dtype)[6:])
+            name = str(dtype)[6:]
+            emit(f"generate {args.tokens} tokens, {'KV cache' if cache else 'no cache'}, {name}",
+                 args.tokens / seconds, "tok/s", kind="gpt2", tok_s_best=args.tokens / seconds, config="gpt2",
+                 key=f"gpt2 generate {'cache' if cache else 'recompute'} {name}")
     model = model.to(torch.float32).train()
     model.config.resid_pdrop = model.config.embd_pdrop = model.config.attn_pdrop = 0
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=0.1)
@@ -73,7 +76,9 @@ def main():
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
-    emit("one training step, B 4 T 64 (AdamW included)", best(args.repeats, step), "s")
+    seconds = best(args.repeats, step)
+    emit("one training step, B 4 T 64 (AdamW included)", seconds, "s", kind="gpt2", tok_s_best=256 / seconds,
+         config="gpt2", key="gpt2 train")
 
 
 if __name__ == "__main__":
