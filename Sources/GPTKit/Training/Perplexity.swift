@@ -17,7 +17,7 @@ public enum Perplexity {
   /// `window` inputs (the context length by default), `B` windows per forward.
   public static func evaluate(_ model: GPT, tokens: [Int32], window: Int? = nil) -> (loss: Double, count: Int) {
     let T = min(window ?? model.config.contextLength, model.config.contextLength)
-    let B = max(1, 2048 / T)  // about 2048 positions per forward: little memory, full matrices
+    let B = max(1, 1024 / T)  // about 1024 positions per forward: full matrices, bounded memory
     var (total, count, start) = (0.0, 0, 0)
     while start + 1 < tokens.count {
       let length = min(T, tokens.count - 1 - start)  // the last window may be shorter
