@@ -173,6 +173,11 @@ if (!quick || args.isSet("checkpoint")) && Checkpoint.exists(checkpoint) {  // -
     }
     bpe = loaded
   } catch { fail("\(error)") }
+  guard base.isTied else {  // its lm_head is not wte: full fine-tuning, and growing the vocabulary, need them tied
+    fail(
+      "\(checkpoint) has its own lm_head, apart from wte: this chapter fine-tunes GPT-2s whose head is wte "
+        + "(tie_word_embeddings true); sample from it with ch07")
+  }
   report.info("loaded \(checkpoint): \(base.parameterCount) parameters, context \(base.config.contextLength)")
 } else {
   // No checkpoint (or --quick): pretrain a small model now, seeded, so there is one to fine-tune.

@@ -36,6 +36,9 @@ struct TorchHere {
         key =
           (object["kv_cache"] as? Bool ?? false)
           ? (half ? "generate cache bf16" : "generate cache") : "generate recompute"
+      case "gpt2":  // torch_gpt2_speed.py names its keys as the gpt2 suite does
+        guard let named = object["key"] as? String else { continue }
+        key = named
       default: continue
       }
       if tokens > best[key]?.tokensPerSecond ?? 0 { best[key] = (tokens, how) }

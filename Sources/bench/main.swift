@@ -11,6 +11,7 @@ let suites: [String: (String, (_ peak: Double) -> [BenchResult])] = [
   "model": ("GPT forward + backward for configs A, B, C (tokens/s, memory)", ModelSuite.run),
   "train": ("full training steps (forward, backward, AdamW) for configs A, B, C", TrainSuite.run),
   "generate": ("batch-1 generation, config B, with and without the KV cache", GenerateSuite.run),
+  "gpt2": ("GPT-2 124M at full size: load, memory, cached generation, a training step at B 4 T 64", GPT2Suite.run),
   "tokenizer": ("BPE training (vocab 512, 4096) and cl100k encoding on corpora/shakespeare.txt", TokenizerSuite.run),
 ]
 

@@ -33,6 +33,8 @@ public final class GPT {
   /// The position table `(T, C)`: the learned `wpe`, or the fixed sinusoids.
   let positions: UnsafeMutablePointer<Float>
   private let sinusoids: Arena?
+  /// A separate output layer `(V, C)`, when a loaded model has one (`untie(head:)`).
+  private var untiedHead: Arena?
   /// The last forward's inputs, targets and memory, for `backward`.
   var inputs: [Int32] = []
   var targets: [Int32] = []
@@ -47,23 +49,8 @@ public final class GPT {
   /// A model with GPT-2's initialisation: weights ~ N(0, 0.02), the two projections that
   /// write into the residual stream scaled by 1/√(2L) (so the stream's variance does not grow
   /// with depth), biases 0, LayerNorm gains 1.
-  public init(_ config: GPTConfig, seed: UInt64 = 1337) {
-    self.config = config
-    layout = ParameterLayout(config)
-    parameters = ParameterBuffer(layout)
-    gradients = ParameterBuffer(layout)
-    rng = SplitMix64(seed: seed &+ 1)
-    weights = GPTWeights(parameters, layers: config.layerCount)
-    weightGradients = GPTWeights(gradients, layers: config.layerCount)
-    adapters = Array(repeating: BlockAdapters(), count: config.layerCount)
-    if let wpe = weights.wpe {
-      (positions, sinusoids) = (wpe, nil)
-    } else {
-      let table = Embedding.sinusoidal(T: config.contextLength, C: config.channels)
-      let arena = Arena(capacity: table.count)
-      arena.base.update(from: table.storage, count: table.count)
-      (positions, sinusoids) = (arena.base, arena)
-    }
+  public convenience init(_ config: GPTConfig, seed: UInt64 = 1337) {
+    self.init(zeroed: config, seed: seed)
     var init_ = SplitMix64(seed: seed)
     let residualScale = 1 / Float(2 * config.layerCount).squareRoot()
     for e in layout.entries {
@@ -80,13 +67,50 @@ public final class GPT {
   }
   // ANCHOR_END: gpt-init
 
+  /// A model of `config` whose weights are all zero, for a loader to fill: the random draws
+  /// of GPT-2's initialisation take seconds at GPT-2's size. `seed` seeds dropout's generator.
+  init(zeroed config: GPTConfig, seed: UInt64 = 1337) {
+    self.config = config
+    layout = ParameterLayout(config)
+    parameters = ParameterBuffer(layout)
+    gradients = ParameterBuffer(layout)
+    rng = SplitMix64(seed: seed &+ 1)
+    weights = GPTWeights(parameters, layers: config.layerCount)
+    weightGradients = GPTWeights(gradients, layers: config.layerCount)
+    adapters = Array(repeating: BlockAdapters(), count: config.layerCount)
+    if let wpe = weights.wpe {
+      (positions, sinusoids) = (wpe, nil)
+    } else {
+      let table = Embedding.sinusoidal(T: config.contextLength, C: config.channels)
+      let arena = Arena(capacity: table.count)
+      arena.base.update(from: table.storage, count: table.count)
+      (positions, sinusoids) = (arena.base, arena)
+    }
+  }
+
   public var parameterCount: Int { layout.count }
+
+  /// The output layer `(V, C)`, `logits = lnF(x) · headᵀ`: `wte` itself (tied, as GPT-2 and
+  /// every model trained here), or a separate `lm_head` that a loaded Hugging Face model brings.
+  public var head: UnsafeMutablePointer<Float> { untiedHead?.base ?? weights.wte }
+  public var isTied: Bool { untiedHead == nil }
+
+  /// Gives the model its own output layer `(V, C)`, a copy of `head`. Such a model runs,
+  /// generates and trains adapters on a frozen base; its own weights do not train (the
+  /// gradient buffer has no room for a second `(V, C)` matrix).
+  public func untie(head: UnsafePointer<Float>) {
+    let count = config.vocabularySize * config.channels
+    let arena = Arena(capacity: count)
+    arena.base.update(from: head, count: count)
+    untiedHead = arena
+  }
 
   /// A new model with this one's weights (and dropout generator), without its adapters.
   public func copy() -> GPT {
-    let twin = GPT(config)
+    let twin = GPT(zeroed: config)  // every weight is overwritten: no need to draw them
     twin.rng = rng
     twin.parameters.base.update(from: parameters.base, count: parameterCount)
+    if !isTied { twin.untie(head: head) }
     return twin
   }
 

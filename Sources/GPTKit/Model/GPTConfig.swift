@@ -31,6 +31,45 @@ public struct GPTConfig: Codable, Equatable, Sendable {
     (self.headCount, self.channels, self.dropout, self.positions) = (headCount, channels, dropout, positions)
   }
 
+  /// What is wrong with these sizes, in one line naming the field, or nil when a model can be
+  /// built from them: every size positive and not absurd, `channels` a multiple of `headCount`,
+  /// a dropout probability in `[0, 1)`, and at most 2³⁴ parameters.
+  public var problem: String? {
+    let limits: [(String, Int, ClosedRange<Int>)] = [
+      ("vocabularySize", vocabularySize, 1...(1 << 22)), ("contextLength", contextLength, 1...(1 << 20)),
+      ("layerCount", layerCount, 1...4096), ("headCount", headCount, 1...(1 << 16)),
+      ("channels", channels, 1...(1 << 16)),
+    ]
+    for (name, value, range) in limits where !range.contains(value) {
+      return "\(name) is \(value), outside \(range.lowerBound)...\(range.upperBound)"
+    }
+    guard channels % headCount == 0 else {
+      return "channels (\(channels)) do not divide into headCount (\(headCount)) heads"
+    }
+    guard dropout >= 0 && dropout < 1 else { return "dropout is \(dropout), outside [0, 1)" }
+    guard parameterCount <= 1 << 34 else { return "the model would have \(parameterCount) parameters, over 2^34" }
+    return nil
+  }
+
+  /// Decodes a configuration and checks it (`problem`): a damaged file is refused here, not
+  /// by a division by zero later.
+  public init(from decoder: Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    self.init(
+      unchecked: try c.decode(Int.self, forKey: .vocabularySize), try c.decode(Int.self, forKey: .contextLength),
+      try c.decode(Int.self, forKey: .layerCount), try c.decode(Int.self, forKey: .headCount),
+      try c.decode(Int.self, forKey: .channels), try c.decode(Float.self, forKey: .dropout),
+      try c.decode(PositionEncoding.self, forKey: .positions))
+    if let problem {
+      throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: problem))
+    }
+  }
+
+  private init(unchecked V: Int, _ T: Int, _ L: Int, _ NH: Int, _ C: Int, _ dropout: Float, _ p: PositionEncoding) {
+    (vocabularySize, contextLength, layerCount, headCount, channels) = (V, T, L, NH, C)
+    (self.dropout, positions) = (dropout, p)
+  }
+
   /// Channels per head: `C / NH`.
   public var headSize: Int { channels / headCount }
 

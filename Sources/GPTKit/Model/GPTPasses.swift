@@ -36,8 +36,8 @@ extension GPT {
     }
     let x = a.blockInput(config.layerCount)
     LayerNorm.forward(out: a.lnF, stats: a.lnFStats, inp: x, weights.lnF, rows: N)
-    // the tied output layer, logits = lnF(x) · wteᵀ: (B, T, C) x (C, V) -> (B, T, V)
-    Matmul.gemm(M: N, N: V, K: C, a: a.lnF, b: wte, transposeB: true, c: a.logits)
+    // the output layer (wte, tied), logits = lnF(x) · headᵀ: (B, T, C) x (C, V) -> (B, T, V)
+    Matmul.gemm(M: N, N: V, K: C, a: a.lnF, b: head, transposeB: true, c: a.logits)
     guard let targets else { return nil }
     let loss: Float
     (loss, counted) = CrossEntropy.forward(
@@ -61,8 +61,9 @@ extension GPT {
     CrossEntropy.backward(
       dLogits: s.dLogits, probs: a.logits, targets: targets, rows: N, V: V, counted: counted,
       dLoss: lossWeight)
-    // logits = lnF · wteᵀ: dLnF = dLogits · wte, dWte += dLogitsᵀ · lnF
-    Matmul.gemm(M: N, N: C, K: V, a: s.dLogits, b: weights.wte, c: s.dLnF)
+    // logits = lnF · headᵀ: dLnF = dLogits · head, dWte += dLogitsᵀ · lnF (head is wte)
+    precondition(isTied || dModel == nil, "a model with an untied head trains adapters only (weightsFrozen)")
+    Matmul.gemm(M: N, N: C, K: V, a: s.dLogits, b: head, c: s.dLnF)
     if let dWte = dModel?.wte {
       Matmul.gemm(
         M: V, N: C, K: N, a: s.dLogits, transposeA: true, b: a.lnF, c: dWte, accumulate: true)

@@ -100,10 +100,10 @@ public final class KVCache {
       Elementwise.add(out: x, x, branch, count: C)  // x + MLP
     }
     LayerNorm.forward(out: ln, stats: lnStats, inp: x, model.weights.lnF, rows: 1)
-    if let head = weights?.head {  // logits = ln · wteᵀ, from the panels or the model
+    if let head = weights?.head {  // logits = ln · headᵀ (head is wte), from the panels or the model
       head.multiply(ln, into: logits, bias: nil)
     } else {
-      Matmul.gemm(M: 1, N: V, K: C, a: ln, b: model.weights.wte, transposeB: true, c: logits)
+      Matmul.gemm(M: 1, N: V, K: C, a: ln, b: model.head, transposeB: true, c: logits)
     }
     count += 1
   }

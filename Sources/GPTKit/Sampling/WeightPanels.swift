@@ -184,7 +184,7 @@ public final class GenerationWeights: @unchecked Sendable {
     }
     self.arena = arena
     let (V, C) = (model.config.vocabularySize, model.config.channels)
-    let wte = model.weights.wte
+    let wte = model.head  // the output layer: wte itself, unless the model has its own
     let transposed = UnsafeMutablePointer<Float>.allocate(capacity: V * C)
     defer { transposed.deallocate() }
     for v in 0..<V {

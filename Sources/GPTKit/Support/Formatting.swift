@@ -18,7 +18,6 @@ extension Float {
 /// `counted(4, "layer")` is `4 layers`.
 public func counted(_ count: Int, _ noun: String) -> String { "\(count) \(noun)\(count == 1 ? "" : "s")" }
 
-/// Formats a duration as `850ms`, `12.3s` or `3m12s`.
 /// Bytes in the largest unit that keeps a number of at least 1: `formatBytes(3_500_000)` is "3.3 MB".
 public func formatBytes(_ bytes: Int) -> String {
   let units = ["bytes", "KB", "MB", "GB", "TB"]
@@ -27,6 +26,7 @@ public func formatBytes(_ bytes: Int) -> String {
   return unit == 0 ? "\(bytes) bytes" : "\(value.formatted(decimals: 1)) \(units[unit])"
 }
 
+/// Formats a duration as `850ms`, `12.3s` or `3m12s`.
 public func formatDuration(_ seconds: Double) -> String {
   if seconds < 1 { return "\(Int((seconds * 1000).rounded()))ms" }
   if seconds < 60 { return "\(seconds.formatted(decimals: 1))s" }

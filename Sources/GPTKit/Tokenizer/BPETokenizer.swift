@@ -30,7 +30,7 @@ public struct BPETokenizer: Sendable {
 
   /// The bytes token `id` stands for (a special token's text for special ids).
   public func bytes(of id: Int) -> [UInt8] {
-    if id < table.count { return Array(table.token(id)) }
+    if id < table.count, !table.token(id).isEmpty { return Array(table.token(id)) }
     return Array(specialTokens.first { $0.value == id }?.key.utf8 ?? "".utf8)
   }
 

@@ -64,6 +64,7 @@ public enum HuggingFaceTokenizer {
     var merges: [String] = []
     for rank in 0..<bpe.rankCount {
       let bytes = bpe.bytes(of: rank)
+      if bytes.isEmpty { continue }  // a gap in the ranks (a special token's id)
       vocabulary[string(bytes)] = rank
       if bytes.count > 1 {
         let (left, right) = try pair(making: rank, in: bpe)

@@ -25,7 +25,7 @@ public enum RankFile {
   public static func save(_ tokenizer: BPETokenizer, to path: String) throws {
     var lines = ""
     lines.reserveCapacity(tokenizer.rankCount * 12)
-    for rank in 0..<tokenizer.rankCount {
+    for rank in 0..<tokenizer.rankCount where !tokenizer.table.token(rank).isEmpty {  // a gap: a special id
       lines += Data(tokenizer.table.token(rank)).base64EncodedString() + " \(rank)\n"
     }
     let url = URL(fileURLWithPath: path)

@@ -9,6 +9,7 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable {
   case corruptFile(path: String, line: Int, reason: String)
   case missingFile(String)
   case unreachableToken(rank: Int)
+  case unsupportedFile(path: String, reason: String)
 
   public var description: String {
     switch self {
@@ -33,6 +34,8 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable {
     case .unreachableToken(let rank):
       return "token \(rank) is not the merge of two earlier tokens, so Hugging Face's BPE cannot express it: "
         + "this rank file was not made by byte-pair merging"
+    case .unsupportedFile(let path, let reason):
+      return "\(path): \(reason); the workbook reads GPT-2's byte-level BPE only: use a GPT-2 tokenizer"
     }
   }
 }

@@ -151,54 +151,6 @@ public enum Checkpoint {
     return nil
   }
 
-  /// The model's configuration stored in a checkpoint.
-  public static func config(_ folder: String) throws -> GPTConfig {
-    guard let dir = readable(folder) else {
-      throw Error(description: "no checkpoint in \(folder): train one first (ch06-training)")
-    }
-    guard let data = FileManager.default.contents(atPath: "\(dir)/config.json"),
-      let hf = try? JSONDecoder().decode(HuggingFaceConfig.self, from: data)
-    else {
-      throw Error(description: "\(dir)/config.json is missing or damaged: the checkpoint is corrupt, train again")
-    }
-    return hf.workbook
-  }
-
-  /// Loads the weights of a checkpoint into a new model.
-  public static func loadModel(_ folder: String) throws -> GPT {
-    let config = try config(folder)
-    let dir = readable(folder)!
-    let model = GPT(config)
-    try fill(model.parameters, from: "\(dir)/model.safetensors", prefix: "")
-    return model
-  }
-
-  /// Loads the tokenizer saved with a checkpoint, refusing one with more ids than the model
-  /// has rows in `wte` (its ids would index past the table).
-  public static func loadTokenizer(_ folder: String) throws -> TextTokenizer {
-    let tokenizer = try loadTokenizerFile(folder)
-    let V = try config(folder).vocabularySize
-    guard tokenizer.vocabularySize <= V else {
-      throw Error(
-        description: "\(folder) holds a tokenizer of \(tokenizer.vocabularySize) tokens for a model of \(V): "
-          + "the checkpoint is inconsistent, train again")
-    }
-    return tokenizer
-  }
-
-  static func loadTokenizerFile(_ folder: String) throws -> TextTokenizer {
-    guard let dir = readable(folder) else { throw Error(description: "no checkpoint in \(folder)") }
-    // `tokenizer.tiktoken` (with our sidecar as `tokenizer.json`): checkpoints from before
-    // `tokenizer.json` became Hugging Face's.
-    for name in ["bpe", "tokenizer"] where FileManager.default.fileExists(atPath: "\(dir)/\(name).tiktoken") {
-      return try RankFile.load("\(dir)/\(name).tiktoken")
-    }
-    guard let data = FileManager.default.contents(atPath: "\(dir)/tokenizer-chars.json"),
-      let values = try? JSONDecoder().decode([UInt32].self, from: data)
-    else { throw Error(description: "\(dir) has no tokenizer: the checkpoint is corrupt, train again") }
-    return CharTokenizer(corpus: String(String.UnicodeScalarView(values.compactMap(Unicode.Scalar.init))))
-  }
-
   /// Restores model, optimizer and state into existing objects of the right shape.
   public static func restore(_ folder: String, model: GPT, optimizer: AdamW) throws -> State {
     let state = try state(folder)  // first: a damaged state.json costs no weight loading
@@ -230,18 +182,17 @@ public enum Checkpoint {
     "V \(c.vocabularySize), T \(c.contextLength), \(c.layerCount) layers, \(c.headCount) heads, C \(c.channels)"
   }
 
+  /// Reads every tensor of `buffer` (by its name after `prefix`) from the safetensors file at
+  /// `path`, each of the shape the layout expects.
   static func fill(_ buffer: ParameterBuffer, from path: String, prefix: String) throws {
-    let tensors: [String: (shape: [Int], values: [Float])]
-    do { tensors = try SafeTensors.read(path) } catch {
-      throw Error(description: "\(error): the checkpoint is corrupt, train again")
-    }
+    let file = try SafeTensors.File(path)
     for e in buffer.layout.entries {
-      guard let t = tensors[prefix + e.name], t.shape == e.shape else {
+      guard let t = file.entries[prefix + e.name], t.shape == e.shape else {
         throw Error(
           description: "\(path) has no \(prefix + e.name) of shape \(e.shape): the checkpoint does not match this model"
         )
       }
-      t.values.withUnsafeBufferPointer { (buffer.base + e.offset).update(from: $0.baseAddress!, count: e.count) }
+      try file.read(prefix + e.name, into: buffer.base + e.offset)
     }
   }
 }
