@@ -1,5 +1,6 @@
 // Exercises for chapter 04 (book/04-attention.md, "Exercises").
 
+import Foundation
 import GPTKit
 
 /// Exercise 4.1: the causal mask.

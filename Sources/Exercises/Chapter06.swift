@@ -1,5 +1,6 @@
 // Exercises for chapter 06 (book/06-training.md, "Exercises").
 
+import Foundation
 import GPTKit
 
 /// Exercise 6.1: the starting line.

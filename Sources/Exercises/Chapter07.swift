@@ -1,5 +1,7 @@
 // Exercises for chapter 07 (book/07-sampling.md, "Exercises").
 
+import Foundation
+
 /// Exercise 7.1: greedy.
 ///
 /// Return the index of the largest logit (the first one, if several are equal).

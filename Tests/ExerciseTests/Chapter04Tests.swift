@@ -37,7 +37,10 @@ enum Chapter04Grader {
       let got = try answer(split[0], split[1], split[2])
       guard got.shape == [T, HS] else { return "T = \(T): shape \(got.shape), want [\(T), \(HS)]" }
       let error = got.maxAbsDifference(out.reshaped([T, HS]))
-      if error > 1e-5 { return "T = \(T), HS = \(HS): off by up to \(error) (scaled by 1/√HS? masked?)" }
+      if error > 1e-5 {
+        return "T = \(T), HS = \(HS): max |yours - Attention.forward| = \(error) > 0.00001 allowed "
+          + "(scaled by 1/√HS? masked?)"
+      }
     }
     return nil
   }
@@ -71,30 +74,28 @@ enum Chapter04Reference {
 
 @Suite("04 exercises")
 struct Chapter04Exercises {
-  @Test(
-    "4.1 causal mask", .enabled(if: isAttempted { _ = try causalMask(Tensor(shape: [1, 1])) }, "not attempted yet"))
-  func mask() throws {
-    let failure = try Chapter04Grader.mask(Exercises.causalMask)
-    #expect(failure == nil, "\(failure ?? "")")
+  @Test("4.1 causal mask", .enabled(if: Gradebook.attempted("4.1"), "not attempted yet"))
+  func mask() async {
+    let result = await #expect(processExitsWith: Gradebook.graded, observing: Gradebook.observed) {
+      Gradebook.report { try Chapter04Grader.mask(Exercises.causalMask) }
+    }
+    Gradebook.record("4.1", result)
   }
 
-  @Test(
-    "4.2 single-head attention",
-    .enabled(
-      if: isAttempted {
-        _ = try singleHeadAttention(q: Tensor(shape: [1, 1]), k: Tensor(shape: [1, 1]), v: Tensor(shape: [1, 1]))
-      }, "not attempted yet"))
-  func attention() throws {
-    let failure = try Chapter04Grader.attention { try singleHeadAttention(q: $0, k: $1, v: $2) }
-    #expect(failure == nil, "\(failure ?? "")")
+  @Test("4.2 single-head attention", .enabled(if: Gradebook.attempted("4.2"), "not attempted yet"))
+  func attention() async {
+    let result = await #expect(processExitsWith: Gradebook.graded, observing: Gradebook.observed) {
+      Gradebook.report { try Chapter04Grader.attention { try singleHeadAttention(q: $0, k: $1, v: $2) } }
+    }
+    Gradebook.record("4.2", result)
   }
 
-  @Test(
-    "4.3 a head's keys",
-    .enabled(if: isAttempted { _ = try keys(of: Tensor(shape: [1, 3]), head: 0, heads: 1) }, "not attempted yet"))
-  func headKeys() throws {
-    let failure = try Chapter04Grader.keys { try keys(of: $0, head: $1, heads: $2) }
-    #expect(failure == nil, "\(failure ?? "")")
+  @Test("4.3 a head's keys", .enabled(if: Gradebook.attempted("4.3"), "not attempted yet"))
+  func headKeys() async {
+    let result = await #expect(processExitsWith: Gradebook.graded, observing: Gradebook.observed) {
+      Gradebook.report { try Chapter04Grader.keys { try keys(of: $0, head: $1, heads: $2) } }
+    }
+    Gradebook.record("4.3", result)
   }
 }
 

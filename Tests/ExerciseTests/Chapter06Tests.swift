@@ -86,44 +86,46 @@ enum Chapter06Grader {
 
 @Suite("06 exercises")
 struct Chapter06Exercises {
-  @Test(
-    "6.1 the starting line",
-    .enabled(if: isAttempted { _ = try expectedInitialLoss(vocabularySize: 2) }, "not attempted yet"))
-  func starting() throws {
-    let failure = try Chapter06Grader.initialLoss { try expectedInitialLoss(vocabularySize: $0) }
-    #expect(failure == nil, "\(failure ?? "")")
+  @Test("6.1 the starting line", .enabled(if: Gradebook.attempted("6.1"), "not attempted yet"))
+  func starting() async {
+    let result = await #expect(processExitsWith: Gradebook.graded, observing: Gradebook.observed) {
+      Gradebook.report { try Chapter06Grader.initialLoss { try expectedInitialLoss(vocabularySize: $0) } }
+    }
+    Gradebook.record("6.1", result)
   }
 
-  @Test(
-    "6.2 overfit on purpose",
-    .enabled(
-      if: isAttempted { _ = try overfit(GPT(Chapter06Grader.config), x: [0], y: [0], B: 1, T: 1, steps: 0, lr: 0) },
-      "not attempted yet"))
-  func overfitOnPurpose() throws {
-    let failure = try Chapter06Grader.overfit { try overfit($0, x: $1, y: $2, B: $3, T: $4, steps: $5, lr: $6) }
-    #expect(failure == nil, "\(failure ?? "")")
+  @Test("6.2 overfit on purpose", .enabled(if: Gradebook.attempted("6.2"), "not attempted yet"))
+  func overfitOnPurpose() async {
+    let result = await #expect(processExitsWith: Gradebook.graded, observing: Gradebook.observed) {
+      Gradebook.report {
+        try Chapter06Grader.overfit { try overfit($0, x: $1, y: $2, B: $3, T: $4, steps: $5, lr: $6) }
+      }
+    }
+    Gradebook.record("6.2", result)
   }
 
-  @Test("6.3 feel the learning rate", .enabled(if: isAttempted { _ = try classify(losses: [1]) }, "not attempted yet"))
-  func learningRate() throws {
-    let failure = try Chapter06Grader.classify { try classify(losses: $0) }
-    #expect(failure == nil, "\(failure ?? "")")
+  @Test("6.3 feel the learning rate", .enabled(if: Gradebook.attempted("6.3"), "not attempted yet"))
+  func learningRate() async {
+    let result = await #expect(processExitsWith: Gradebook.graded, observing: Gradebook.observed) {
+      Gradebook.report { try Chapter06Grader.classify { try classify(losses: $0) } }
+    }
+    Gradebook.record("6.3", result)
   }
 
-  @Test(
-    "6.4 the judge",
-    .enabled(if: isAttempted { _ = try overfittingStart(train: [1], validation: [1]) }, "not attempted yet"))
-  func judge() throws {
-    let failure = try Chapter06Grader.overfittingStart { try overfittingStart(train: $0, validation: $1) }
-    #expect(failure == nil, "\(failure ?? "")")
+  @Test("6.4 the judge", .enabled(if: Gradebook.attempted("6.4"), "not attempted yet"))
+  func judge() async {
+    let result = await #expect(processExitsWith: Gradebook.graded, observing: Gradebook.observed) {
+      Gradebook.report { try Chapter06Grader.overfittingStart { try overfittingStart(train: $0, validation: $1) } }
+    }
+    Gradebook.record("6.4", result)
   }
 
-  @Test(
-    "6.5 embedding cosine",
-    .enabled(if: isAttempted { _ = try embeddingCosine(GPT(Chapter06Grader.config), 0, 1) }, "not attempted yet"))
-  func cosine() throws {
-    let failure = try Chapter06Grader.cosine { try embeddingCosine($0, $1, $2) }
-    #expect(failure == nil, "\(failure ?? "")")
+  @Test("6.5 embedding cosine", .enabled(if: Gradebook.attempted("6.5"), "not attempted yet"))
+  func cosine() async {
+    let result = await #expect(processExitsWith: Gradebook.graded, observing: Gradebook.observed) {
+      Gradebook.report { try Chapter06Grader.cosine { try embeddingCosine($0, $1, $2) } }
+    }
+    Gradebook.record("6.5", result)
   }
 }
 
