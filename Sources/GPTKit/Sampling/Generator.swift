@@ -14,6 +14,8 @@
 public struct Generator {
   public let model: GPT
   public let weights: GenerationWeights
+  /// Top-p done by someone else's code (chapter 07's `--mine` gives the learner's), or nil.
+  public var nucleus: Sampler.Nucleus?
 
   public init(_ model: GPT, weights precision: WeightPrecision = .float32) {
     self.model = precision == .bfloat16 ? model.roundingBlockMatricesToBFloat16() : model
@@ -47,7 +49,7 @@ public struct Generator {
       } else {
         logits = model.nextTokenLogits(Array(tokens[windowStart...]))
       }
-      let p = Sampler.distribution(logits, previous: tokens, options: options)
+      let p = Sampler.distribution(logits, previous: tokens, options: options, nucleus: nucleus)
       let next = options.temperature == 0 ? Int32(p.indices.max { p[$0] < p[$1] }!) : Int32(Sampler.draw(p, rng: &rng))
       tokens.append(next)
       produced.append(next)
