@@ -27,7 +27,7 @@ let args = Arguments.parseOrExit(
 let options = Options(args)
 let report = ChapterReport("04 attention")
 /// `--mine`: your exercises 4.1-4.3 (Sources/Exercises) in the stages below.
-let mine = Pieces.chosen(args) { .reference }
+let mine = Pieces.chosen(args, solutions: Pieces.solutions)
 mine?.announceAttention(report)
 var rng = SplitMix64(seed: 4)
 

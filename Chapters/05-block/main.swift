@@ -28,11 +28,12 @@ struct Options {
 }
 
 let args = Arguments.parseOrExit(
-  "ch05-block", summary: "Chapter 05: the transformer block and the whole GPT, verified.", options: Options.all + [Pieces.flag.option])
+  "ch05-block", summary: "Chapter 05: the transformer block and the whole GPT, verified.",
+  options: Options.all + [Pieces.flag.option])
 let options = Options(args)
 let report = ChapterReport("05 block")
 /// `--mine`: your exercises 5.2 and 5.3 (Sources/Exercises) in section 1.
-let mine = Pieces.chosen(args) { .reference }
+let mine = Pieces.chosen(args, solutions: Pieces.solutions)
 mine?.announceBlock(report)
 var rng = SplitMix64(seed: 5)
 

@@ -89,7 +89,7 @@ let args = Arguments.parseOrExit(
   options: Options.all + [Pieces.flag.option])
 let options = Options(args)
 /// `--mine`: your exercises 6.5-6.7 (Sources/Exercises) in place of the library's pieces.
-let mine = Pieces.chosen(args) { .reference }
+let mine = Pieces.chosen(args, solutions: Pieces.solutions)
 let out = options.out
 let dataPath = options.dataPath
 let data: TrainingText

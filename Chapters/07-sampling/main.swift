@@ -119,7 +119,7 @@ let V = model.config.vocabularySize
 let prompt: [Int32]
 do { prompt = try tokenizer.encodeText(promptText).map(Int32.init) } catch { fail("\(error)") }
 /// `--mine`: your exercises 7.2 and 7.3 (Sources/Exercises) on this model; top-p draws with yours.
-let mine = Pieces.chosen(args) { .reference }
+let mine = Pieces.chosen(args, solutions: Pieces.solutions)
 mine?.announceSampling(report)
 let generator = mine?.install(on: Generator(model, weights: precision)) ?? Generator(model, weights: precision)
 

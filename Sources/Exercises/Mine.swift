@@ -37,11 +37,17 @@ public struct Pieces {
   /// `--mine`: run your exercises in place of the library's pieces.
   public static let flag = Setting(flag: "mine", "run your exercises (Sources/Exercises) in place of the library's")
 
-  /// Your pieces under `--mine`, or nil without it. `WORKBOOK_MINE=reference` in the environment
-  /// runs `reference` instead: the tests use it to show that right pieces change no number.
-  public static func chosen(_ args: Arguments, reference: () -> Pieces) -> Pieces? {
+  /// Your pieces under `--mine`, or nil without it. For the tests, `WORKBOOK_MINE` in the
+  /// environment asks `solutions` for other pieces instead: `reference` for the reference
+  /// solutions (right pieces change no number), `mistake:6.6` for them with a typical mistake
+  /// in exercise 6.6 (the chapter's checks must catch it).
+  public static func chosen(_ args: Arguments, solutions: (String) -> Pieces?) -> Pieces? {
     guard args.flag("mine") else { return nil }
-    return ProcessInfo.processInfo.environment["WORKBOOK_MINE"] == "reference" ? reference() : yours
+    guard let request = ProcessInfo.processInfo.environment["WORKBOOK_MINE"] else { return yours }
+    guard let pieces = solutions(request) else {
+      fail("WORKBOOK_MINE=\(request) names no pieces: use reference or mistake:N.M, or unset it for yours")
+    }
+    return pieces
   }
 
   /// Your functions, each only if you have written it (a tiny call does not throw

@@ -10,7 +10,8 @@ extension Pieces {
     announce(
       report,
       [
-        ("4.1", "the causal mask", causalMask != nil), ("4.2", "one head of causal attention", singleHeadAttention != nil),
+        ("4.1", "the causal mask", causalMask != nil),
+        ("4.2", "one head of causal attention", singleHeadAttention != nil),
         ("4.3", "a head's keys in the fused buffer", keys != nil),
       ])
   }
@@ -97,7 +98,9 @@ extension Pieces {
     if let learningRate {
       let s = schedule
       let steps = Array(0...s.totalSteps)
-      let yours = steps.map { step in run("6.7") { try learningRate(step, s.maxLR, s.minLR, s.warmupSteps, s.totalSteps) } }
+      let yours = steps.map { step in
+        run("6.7") { try learningRate(step, s.maxLR, s.minLR, s.warmupSteps, s.totalSteps) }
+      }
       let difference = relativeDifference(yours, steps.map(s.rate))
       report.check(
         "exercise 6.7: your schedule matches the library's at steps 0...\(s.totalSteps) of this run "

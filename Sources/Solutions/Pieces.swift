@@ -21,3 +21,60 @@ extension Pieces {
     return pieces
   }
 }
+
+extension Pieces {
+  /// The pieces the tests ask for by name: `reference`, or `mistake:N.M` for the reference
+  /// pieces with a typical mistake in exercise N.M.
+  public static func solutions(_ request: String) -> Pieces? {
+    if request == "reference" { return reference }
+    guard request.hasPrefix("mistake:") else { return nil }
+    var pieces = reference
+    switch request.dropFirst(8) {
+    case "4.1":  // masks the diagonal too: a token cannot see itself, and the first sees nothing
+      pieces.causalMask = { s in
+        var m = s
+        for i in 0..<s.shape[0] { for j in i..<s.shape[0] { m[i, j] = -.infinity } }
+        return m
+      }
+    case "4.2":  // forgets the 1/√HS scale
+      pieces.singleHeadAttention = { q, k, v in
+        matmul(Softmax.forward(Chapter04.causalMask(matmul(q, k, transposeB: true))), v)
+      }
+    case "5.2":  // divides by the variance instead of the standard deviation
+      pieces.layerNormForward = { x, w, b in
+        let (N, C) = (x.shape[0], x.shape[1])
+        var out = x
+        for n in 0..<N {
+          let row = x.storage[(n * C)..<(n * C + C)]
+          let mean = row.reduce(0, +) / Float(C)
+          let variance = row.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(C)
+          for c in 0..<C { out[n, c] = (x[n, c] - mean) / (variance + 1e-5) * w[c] + b[c] }
+        }
+        return out
+      }
+    case "6.6":  // forgets the bias correction: the first steps are ten times too small
+      pieces.adamWUpdate = { p, g, m, v, _, lr, decay, beta1, beta2, epsilon in
+        Chapter06.adamWUpdate(
+          &p, gradient: g, m: &m, v: &v, step: 1_000_000, lr: lr, weightDecay: decay, beta1: beta1, beta2: beta2,
+          epsilon: epsilon)
+      }
+    case "6.7":  // the warmup forgotten: full speed from the first step
+      pieces.learningRate = { step, maxLR, minLR, warmup, total in
+        Chapter06.learningRate(step: step + warmup, maxLR: maxLR, minLR: minLR, warmupSteps: warmup, totalSteps: total)
+      }
+    case "7.3":  // stops before the token that crosses p, so the kept mass is below p
+      pieces.topP = { probabilities, top in
+        var kept = [Float](repeating: 0, count: probabilities.count)
+        var mass: Float = 0
+        for i in probabilities.indices.sorted(by: { probabilities[$0] > probabilities[$1] })
+        where mass + probabilities[i] <= top {
+          kept[i] = probabilities[i]
+          mass += probabilities[i]
+        }
+        return kept.map { $0 / max(mass, 1e-9) }
+      }
+    default: return nil
+    }
+    return pieces
+  }
+}

@@ -97,7 +97,9 @@ public final class AdamW {
   ) {
     let decays = Set(decayed.map(\.name))
     for e in layout.entries {
-      let slice = { (base: UnsafeMutablePointer<Float>) in UnsafeMutableBufferPointer(start: base + e.offset, count: e.count) }
+      let slice = { (base: UnsafeMutablePointer<Float>) in
+        UnsafeMutableBufferPointer(start: base + e.offset, count: e.count)
+      }
       let tensor = TensorSlices(
         name: e.name, p: slice(parameters.base), g: slice(gradients.base), m: slice(m.base), v: slice(v.base))
       tensorUpdate(tensor, step, lr, decays.contains(e.name) ? weightDecay : 0)
