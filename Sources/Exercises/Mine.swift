@@ -12,6 +12,11 @@ import GPTKit
 /// functions of this folder; the tests build the same from `Sources/Solutions` to show that
 /// correct pieces change no number the chapters print.
 public struct Pieces {
+  // Chapter 02
+  public var windowCount: ((Int, Int, Int) throws -> Int)?
+  public var window: (([Int], Int, Int) throws -> (x: [Int], y: [Int]))?
+  // Chapter 03
+  public var embeddingBackward: ((Tensor, [Int], Int) throws -> Tensor)?
   // Chapter 04
   public var causalMask: ((Tensor) throws -> Tensor)?
   public var singleHeadAttention: ((Tensor, Tensor, Tensor) throws -> Tensor)?
@@ -54,7 +59,16 @@ public struct Pieces {
   /// `Exercise.notAttempted`).
   public static var yours: Pieces {
     var pieces = Pieces()
+    if isAttempted({ _ = try Exercises.windowCount(tokens: 3, contextLength: 1, stride: 1) }) {
+      pieces.windowCount = { try Exercises.windowCount(tokens: $0, contextLength: $1, stride: $2) }
+    }
+    if isAttempted({ _ = try Exercises.window([1, 2], start: 0, contextLength: 1) }) {
+      pieces.window = { try Exercises.window($0, start: $1, contextLength: $2) }
+    }
     let one = Tensor(shape: [1, 1], repeating: 1)
+    if isAttempted({ _ = try Exercises.embeddingBackward(dOut: one, tokens: [0], V: 1) }) {
+      pieces.embeddingBackward = { try Exercises.embeddingBackward(dOut: $0, tokens: $1, V: $2) }
+    }
     if isAttempted({ _ = try Exercises.causalMask(one) }) { pieces.causalMask = Exercises.causalMask }
     if isAttempted({ _ = try Exercises.singleHeadAttention(q: one, k: one, v: one) }) {
       pieces.singleHeadAttention = { try Exercises.singleHeadAttention(q: $0, k: $1, v: $2) }

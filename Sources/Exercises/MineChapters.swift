@@ -214,3 +214,47 @@ extension Pieces {
       difference <= 1e-5)
   }
 }
+
+// MARK: Chapter 02: windows
+extension Pieces {
+  /// Says which of chapter 02's pieces are yours.
+  public func announceWindows(_ report: ChapterReport) {
+    announce(report, [("2.1", "how many windows", windowCount != nil), ("2.2", "one training example", window != nil)])
+  }
+
+  /// Your count (2.1) of the windows of `T` that fit `tokens` tokens every `stride`, or nil.
+  public func windows(tokens: Int, T: Int, stride: Int) -> Int? {
+    windowCount.map { f in run("2.1") { try f(tokens, T, stride) } }
+  }
+
+  /// Every window of `tokens` starting every `stride`, cut by your 2.2, or nil if not attempted.
+  public func windows(_ tokens: [Int32], T: Int, stride: Int, count: Int) -> [(
+    x: ArraySlice<Int32>, y: ArraySlice<Int32>
+  )]? {
+    guard let window else { return nil }
+    let ids = tokens.map(Int.init)
+    return (0..<count).map { i in
+      let (x, y) = run("2.2") { try window(ids, i * stride, T) }
+      guard x.count == T, y.count == T else {
+        fail("--mine: exercise 2.2 returned x of \(x.count) and y of \(y.count) ids; both must be T = \(T)")
+      }
+      return (ArraySlice(x.map(Int32.init)), ArraySlice(y.map(Int32.init)))
+    }
+  }
+}
+
+// MARK: Chapter 03: the embedding's backward
+extension Pieces {
+  /// Says which of chapter 03's pieces are yours.
+  public func announceEmbeddings(_ report: ChapterReport) {
+    announce(report, [("3.2", "the backward of a lookup", embeddingBackward != nil)])
+  }
+
+  /// Your `dWte` `(V, C)` (3.2) for `dOut` `(B, T, C)` or `(N, C)` and its `tokens`, or nil.
+  public func embeddingBackward(_ dOut: Tensor, tokens: [Int32], V: Int) -> Tensor? {
+    embeddingBackward.map { f in
+      let C = dOut.shape.last!
+      return checked("3.2", [V, C], run("3.2") { try f(dOut.reshaped([dOut.count / C, C]), tokens.map(Int.init), V) })
+    }
+  }
+}

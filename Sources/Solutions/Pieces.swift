@@ -8,6 +8,9 @@ extension Pieces {
   /// Every piece, from the reference solutions.
   public static var reference: Pieces {
     var pieces = Pieces()
+    pieces.windowCount = Chapter02.windowCount
+    pieces.window = Chapter02.window
+    pieces.embeddingBackward = Chapter03.embeddingBackward
     pieces.causalMask = Chapter04.causalMask
     pieces.singleHeadAttention = Chapter04.singleHeadAttention
     pieces.keys = { Chapter04.keys(of: $0, head: $1, heads: $2) }
@@ -30,6 +33,14 @@ extension Pieces {
     guard request.hasPrefix("mistake:") else { return nil }
     var pieces = reference
     switch request.dropFirst(8) {
+    case "2.2":  // y is x itself, not shifted: the model would learn to copy
+      pieces.window = { tokens, start, T in (Array(tokens[start..<(start + T)]), Array(tokens[start..<(start + T)])) }
+    case "3.2":  // overwrites a row instead of adding: a repeated token keeps only its last gradient
+      pieces.embeddingBackward = { dOut, tokens, V in
+        var d = Tensor(shape: [V, dOut.shape[1]])
+        for (n, t) in tokens.enumerated() { for c in 0..<dOut.shape[1] { d[t, c] = dOut[n, c] } }
+        return d
+      }
     case "4.1":  // masks the diagonal too: a token cannot see itself, and the first sees nothing
       pieces.causalMask = { s in
         var m = s
