@@ -118,7 +118,8 @@ if loaded {
 let V = model.config.vocabularySize
 let prompt: [Int32]
 do { prompt = try tokenizer.encodeText(promptText).map(Int32.init) } catch { fail("\(error)") }
-/// `--mine`: your exercises 7.2 and 7.3 (Sources/Exercises) on this model; top-p draws with yours.
+/// `--mine`: your exercises 7.2, 7.3 and 7.5 (Sources/Exercises) on this model: top-p draws with
+/// yours, and `generator`'s KV cache stores keys and values with yours.
 let mine = Pieces.chosen(args, solutions: Pieces.solutions)
 mine?.announceSampling(report)
 let generator = mine?.install(on: Generator(model, weights: precision)) ?? Generator(model, weights: precision)
@@ -233,7 +234,8 @@ report.info(
 report.section("8. checks")
 let sampled = SamplingOptions(temperature: 1, seed: 5)
 report.check(
-  "cached generation equals recomputation, greedy and sampled, across the window slide",
+  "cached generation equals recomputation, greedy and sampled, across the window slide"
+    + (mine?.tag(["7.5": mine?.storeKeyValue != nil]) ?? ""),
   withCache == withoutCache
     && generator.generate(prompt, count: model.config.contextLength + 10, options: sampled)
       == generator.generate(prompt, count: model.config.contextLength + 10, options: sampled, useCache: false)

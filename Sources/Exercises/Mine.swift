@@ -31,10 +31,15 @@ public struct Pieces {
   // Chapter 07
   public var temperatureSoftmax: (([Float], Float) throws -> [Float])?
   public var topP: (([Float], Float) throws -> [Float])?
+  public var storeKeyValue: StoreKeyValue?
 
   public typealias AdamWUpdate = (
     _ p: inout [Float], _ g: [Float], _ m: inout [Float], _ v: inout [Float], _ t: Int, _ lr: Float, _ decay: Float,
     _ beta1: Float, _ beta2: Float, _ epsilon: Float
+  ) throws -> Void
+
+  public typealias StoreKeyValue = (
+    _ keysT: inout [Float], _ values: inout [Float], _ qkv: [Float], _ position: Int, _ T: Int, _ NH: Int
   ) throws -> Void
 
   public init() {}
@@ -101,6 +106,11 @@ public struct Pieces {
       pieces.temperatureSoftmax = { try Exercises.temperatureSoftmax($0, temperature: $1) }
     }
     if isAttempted({ _ = try Exercises.topP([0.5, 0.5], p: 0.9) }) { pieces.topP = { try Exercises.topP($0, p: $1) } }
+    var (keysT, values) = ([Float(0)], [Float(0)])
+    let store: StoreKeyValue = {
+      try Exercises.storeKeyValue(keysT: &$0, values: &$1, qkv: $2, position: $3, T: $4, heads: $5)
+    }
+    if isAttempted({ try store(&keysT, &values, [0, 1, 2], 0, 1, 1) }) { pieces.storeKeyValue = store }
     return pieces
   }
 

@@ -178,7 +178,11 @@ extension Pieces {
   /// Says which of chapter 07's pieces are yours.
   public func announceSampling(_ report: ChapterReport) {
     announce(
-      report, [("7.2", "temperature", temperatureSoftmax != nil), ("7.3", "top-p (nucleus) filtering", topP != nil)])
+      report,
+      [
+        ("7.2", "temperature", temperatureSoftmax != nil), ("7.3", "top-p (nucleus) filtering", topP != nil),
+        ("7.5", "the KV cache's append", storeKeyValue != nil),
+      ])
   }
 
   /// Your top-p (7.3) as the sampler's nucleus filter, or nil if not attempted.
@@ -194,10 +198,22 @@ extension Pieces {
     }
   }
 
-  /// `generator`, drawing with your top-p (7.3) where attempted.
+  /// `generator`, drawing with your top-p (7.3) and caching with your append (7.5) where attempted.
   public func install(on generator: Generator) -> Generator {
     var generator = generator
     generator.nucleus = nucleus
+    if let storeKeyValue {
+      let (T, NH) = (generator.model.config.contextLength, generator.model.config.headCount)
+      generator.store = { keysT, values, qkv, position in
+        var (k, v) = (Array(keysT), Array(values))
+        run("7.5") { try storeKeyValue(&k, &v, Array(qkv), position, T, NH) }
+        guard k.count == keysT.count, v.count == values.count else {
+          fail("--mine: exercise 7.5 changed the length of keysT or values: store into them in place")
+        }
+        _ = keysT.update(fromContentsOf: k)
+        _ = values.update(fromContentsOf: v)
+      }
+    }
     return generator
   }
 

@@ -21,6 +21,9 @@ extension Pieces {
     pieces.embeddingCosine = Chapter06.embeddingCosine
     pieces.temperatureSoftmax = Chapter07.temperatureSoftmax
     pieces.topP = Chapter07.topP
+    pieces.storeKeyValue = {
+      try Chapter07.storeKeyValue(keysT: &$0, values: &$1, qkv: $2, position: $3, T: $4, heads: $5)
+    }
     return pieces
   }
 }
@@ -72,6 +75,12 @@ extension Pieces {
     case "6.7":  // the warmup forgotten: full speed from the first step
       pieces.learningRate = { step, maxLR, minLR, warmup, total in
         Chapter06.learningRate(step: step + warmup, maxLR: maxLR, minLR: minLR, warmupSteps: warmup, totalSteps: total)
+      }
+    case "7.5":  // the key stored as a row of the (T, C) layout instead of a column of (C, T)
+      pieces.storeKeyValue = { keysT, values, qkv, position, T, NH in
+        let C = qkv.count / 3
+        Chapter07.storeKeyValue(keysT: &keysT, values: &values, qkv: qkv, position: position, T: T, heads: NH)
+        for i in 0..<C { keysT[position * C + i] = qkv[C + i] }
       }
     case "7.3":  // stops before the token that crosses p, so the kept mass is below p
       pieces.topP = { probabilities, top in

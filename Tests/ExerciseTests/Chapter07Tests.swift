@@ -58,8 +58,52 @@ enum Chapter07Grader {
   }
 }
 
+extension Chapter07Grader {
+  typealias Store = (inout [Float], inout [Float], [Float], Int, Int, Int) throws -> Void
+
+  /// Fills a cache of T 5 for 2 heads of 3 position by position, against `KVCache`'s layout.
+  static func store(_ answer: Store) throws -> String? {
+    var (k, v) = ([Float](repeating: 0, count: 6), [Float](repeating: 0, count: 6))
+    try answer(&k, &v, [1, 2, 3, 4, 5, 6], 1, 3, 1)
+    guard k == [0, 3, 0, 0, 4, 0], v == [0, 0, 5, 6, 0, 0] else {
+      return "the worked example: got keysT \(k), values \(v); want [0, 3, 0, 0, 4, 0] and [0, 0, 5, 6, 0, 0]"
+    }
+    let (T, NH, HS) = (5, 2, 3)
+    let C = NH * HS
+    var (keysT, values) = ([Float](repeating: 0, count: C * T), [Float](repeating: 0, count: C * T))
+    for p in 0..<T {
+      let qkv = (0..<(3 * C)).map { Float(100 * p + $0) }  // position p's q, k, v
+      try answer(&keysT, &values, qkv, p, T, NH)
+      guard keysT.count == C * T, values.count == C * T else { return "keysT and values must keep C·T = \(C * T)" }
+      for i in 0..<C where keysT[i * T + p] != qkv[C + i] {
+        return "position \(p): keysT[\(i) * T + \(p)] is \(keysT[i * T + p]), want key element \(i) = \(qkv[C + i]) "
+          + "(keys are stored transposed, (C, T))"
+      }
+      for h in 0..<NH {
+        for d in 0..<HS where values[(h * T + p) * HS + d] != qkv[2 * C + h * HS + d] {
+          return "position \(p), head \(h): values[(\(h) * T + \(p)) * HS + \(d)] is "
+            + "\(values[(h * T + p) * HS + d]), want \(qkv[2 * C + h * HS + d]) ((NH, T, HS): one block per head)"
+        }
+      }
+    }
+    return nil
+  }
+}
+
 @Suite("07 exercises")
 struct Chapter07Exercises {
+  @Test("7.5 the KV cache's append", .enabled(if: Gradebook.attempted("7.5"), "not attempted yet"))
+  func store() async {
+    let result = await #expect(processExitsWith: Gradebook.graded, observing: Gradebook.observed) {
+      Gradebook.report {
+        try Chapter07Grader.store {
+          try storeKeyValue(keysT: &$0, values: &$1, qkv: $2, position: $3, T: $4, heads: $5)
+        }
+      }
+    }
+    Gradebook.record("7.5", result)
+  }
+
   @Test("7.1 greedy", .enabled(if: Gradebook.attempted("7.1"), "not attempted yet"))
   func greedy() async {
     let result = await #expect(processExitsWith: Gradebook.graded, observing: Gradebook.observed) {
@@ -97,6 +141,28 @@ extension Chapter07Exercises {
 
 @Suite("07 graders accept the solutions and reject wrong answers")
 struct Chapter07Graders {
+  @Test func store() throws {
+    #expect(
+      try Chapter07Grader.store {
+        try Chapter07.storeKeyValue(keysT: &$0, values: &$1, qkv: $2, position: $3, T: $4, heads: $5)
+      } == nil)
+    // Wrong: the key stored as a row of a (T, C) table, not a column of (C, T).
+    let rows = try Chapter07Grader.store { keysT, values, qkv, p, T, NH in
+      let C = qkv.count / 3
+      Chapter07.storeKeyValue(keysT: &keysT, values: &values, qkv: qkv, position: p, T: T, heads: NH)
+      for i in 0..<C { keysT[i * T + p] = 0 }
+      for i in 0..<C { keysT[p * C + i] = qkv[C + i] }
+    }
+    #expect(rows != nil)
+    // Wrong: values laid out (T, C) like the fused buffer, not one block per head.
+    let interleaved = try Chapter07Grader.store { keysT, values, qkv, p, T, NH in
+      let C = qkv.count / 3
+      for i in 0..<C { keysT[i * T + p] = qkv[C + i] }
+      for i in 0..<C { values[p * C + i] = qkv[2 * C + i] }
+    }
+    #expect(interleaved?.contains("one block per head") == true, "\(interleaved ?? "accepted")")
+  }
+
   @Test func greedy() throws {
     #expect(try Chapter07Grader.greedy(Chapter07.greedyPick) == nil)
     #expect(try Chapter07Grader.greedy { $0.indices.min { $0 < $1 }! } != nil)  // wrong: the first index, always

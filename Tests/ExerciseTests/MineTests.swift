@@ -78,6 +78,7 @@ struct MineTests {
     ("ch04-attention", "4.1", "the first token can only attend to itself"),
     ("ch04-attention", "4.2", "the fused layer equals the step-by-step heads"),
     ("ch05-block", "5.2", "every row comes out with mean 0 and variance 1"),
+    ("ch07-sampling", "7.5", "cached generation equals recomputation"),
   ])
   func aMistakeFailsTheChaptersChecks(_ chapter: String, _ exercise: String, _ check: String) throws {
     let run = try Self.run(chapter, ["--quick", "--mine"], mine: "mistake:\(exercise)")
