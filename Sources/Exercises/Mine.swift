@@ -32,6 +32,8 @@ public struct Pieces {
   public var temperatureSoftmax: (([Float], Float) throws -> [Float])?
   public var topP: (([Float], Float) throws -> [Float])?
   public var storeKeyValue: StoreKeyValue?
+  // Chapter 08
+  public var fitPowerLaw: (([(x: Double, y: Double)]) throws -> (coefficient: Double, exponent: Double))?
 
   public typealias AdamWUpdate = (
     _ p: inout [Float], _ g: [Float], _ m: inout [Float], _ v: inout [Float], _ t: Int, _ lr: Float, _ decay: Float,
@@ -106,6 +108,7 @@ public struct Pieces {
       pieces.temperatureSoftmax = { try Exercises.temperatureSoftmax($0, temperature: $1) }
     }
     if isAttempted({ _ = try Exercises.topP([0.5, 0.5], p: 0.9) }) { pieces.topP = { try Exercises.topP($0, p: $1) } }
+    if isAttempted({ _ = try Exercises.fitPowerLaw([(1, 1), (2, 2)]) }) { pieces.fitPowerLaw = Exercises.fitPowerLaw }
     var (keysT, values) = ([Float(0)], [Float(0)])
     let store: StoreKeyValue = {
       try Exercises.storeKeyValue(keysT: &$0, values: &$1, qkv: $2, position: $3, T: $4, heads: $5)

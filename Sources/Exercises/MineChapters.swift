@@ -274,3 +274,28 @@ extension Pieces {
     }
   }
 }
+
+// MARK: Chapter 08: the scaling law's fit
+extension Pieces {
+  /// Says which of chapter 08's pieces are yours.
+  public func announceScaling(_ report: ChapterReport) {
+    announce(report, [("8.3", "a straight line on log-log axes", fitPowerLaw != nil)])
+  }
+
+  /// Your power-law fit (8.3), for Approach 2's laws, or nil if not attempted.
+  public var powerLaw: (([(x: Double, y: Double)]) -> (coefficient: Double, exponent: Double)?)? {
+    fitPowerLaw.map { f in { points in run("8.3") { try f(points) } } }
+  }
+
+  /// Checks your fit of `optima` against the library's least squares.
+  public func checkPowerLaw(_ optima: [(x: Double, y: Double)], report: ChapterReport) {
+    guard let powerLaw, optima.count >= 2, let want = LeastSquares.powerLaw(optima), let got = powerLaw(optima) else {
+      return
+    }
+    let difference = max(abs(got.exponent - want.exponent), abs(got.coefficient / want.coefficient - 1))
+    report.check(
+      "exercise 8.3: your fit N* = \(got.coefficient.formatted(significant: 3)) C^\(got.exponent.formatted(decimals: 3)) "
+        + "matches the least squares of ln N* on ln C (max diff \(difference.formatted(significant: 2)) ≤ 1e-6)",
+      difference <= 1e-6)
+  }
+}

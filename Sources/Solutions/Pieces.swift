@@ -2,6 +2,7 @@
 // --mine` runs them, and the tests use it to show that right pieces change no number.
 
 import Exercises
+import Foundation
 import GPTKit
 
 extension Pieces {
@@ -21,6 +22,7 @@ extension Pieces {
     pieces.embeddingCosine = Chapter06.embeddingCosine
     pieces.temperatureSoftmax = Chapter07.temperatureSoftmax
     pieces.topP = Chapter07.topP
+    pieces.fitPowerLaw = Chapter08.fitPowerLaw
     pieces.storeKeyValue = {
       try Chapter07.storeKeyValue(keysT: &$0, values: &$1, qkv: $2, position: $3, T: $4, heads: $5)
     }
@@ -81,6 +83,11 @@ extension Pieces {
         let C = qkv.count / 3
         Chapter07.storeKeyValue(keysT: &keysT, values: &values, qkv: qkv, position: position, T: T, heads: NH)
         for i in 0..<C { keysT[position * C + i] = qkv[C + i] }
+      }
+    case "8.3":  // the line through the first and last points only, not the least-squares one
+      pieces.fitPowerLaw = { p in
+        let b = log(p.last!.y / p.first!.y) / log(p.last!.x / p.first!.x)
+        return (p.first!.y / pow(p.first!.x, b), b)
       }
     case "7.3":  // stops before the token that crosses p, so the kept mass is below p
       pieces.topP = { probabilities, top in
