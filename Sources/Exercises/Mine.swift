@@ -12,6 +12,8 @@ import GPTKit
 /// functions of this folder; the tests build the same from `Sources/Solutions` to show that
 /// correct pieces change no number the chapters print.
 public struct Pieces {
+  // Chapter 01
+  public var trainMerges: ((String, Int) throws -> [TokenPair])?
   // Chapter 02
   public var windowCount: ((Int, Int, Int) throws -> Int)?
   public var window: (([Int], Int, Int) throws -> (x: [Int], y: [Int]))?
@@ -32,6 +34,8 @@ public struct Pieces {
   public var temperatureSoftmax: (([Float], Float) throws -> [Float])?
   public var topP: (([Float], Float) throws -> [Float])?
   public var storeKeyValue: StoreKeyValue?
+  // Chapter 09
+  public var assistantMask: (([Int], ChatFormat) throws -> [UInt8])?
   // Chapter 08
   public var fitPowerLaw: (([(x: Double, y: Double)]) throws -> (coefficient: Double, exponent: Double))?
 
@@ -66,6 +70,9 @@ public struct Pieces {
   /// `Exercise.notAttempted`).
   public static var yours: Pieces {
     var pieces = Pieces()
+    if isAttempted({ _ = try Exercises.trainMerges("aab", count: 1) }) {
+      pieces.trainMerges = { try Exercises.trainMerges($0, count: $1) }
+    }
     if isAttempted({ _ = try Exercises.windowCount(tokens: 3, contextLength: 1, stride: 1) }) {
       pieces.windowCount = { try Exercises.windowCount(tokens: $0, contextLength: $1, stride: $2) }
     }
@@ -109,6 +116,10 @@ public struct Pieces {
     }
     if isAttempted({ _ = try Exercises.topP([0.5, 0.5], p: 0.9) }) { pieces.topP = { try Exercises.topP($0, p: $1) } }
     if isAttempted({ _ = try Exercises.fitPowerLaw([(1, 1), (2, 2)]) }) { pieces.fitPowerLaw = Exercises.fitPowerLaw }
+    let format = ChatFormat(extending: BPETokenizer(ranks: (0..<256).map { [UInt8($0)] }, pattern: .cl100k))
+    if isAttempted({ _ = try Exercises.assistantMask([0], format: format) }) {
+      pieces.assistantMask = { try Exercises.assistantMask($0, format: $1) }
+    }
     var (keysT, values) = ([Float(0)], [Float(0)])
     let store: StoreKeyValue = {
       try Exercises.storeKeyValue(keysT: &$0, values: &$1, qkv: $2, position: $3, T: $4, heads: $5)

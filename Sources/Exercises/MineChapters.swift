@@ -231,6 +231,42 @@ extension Pieces {
   }
 }
 
+// MARK: Chapter 01: the BPE merge loop
+extension Pieces {
+  /// Says which of chapter 01's pieces are yours, and checks your merge loop (1.4) on a slice of
+  /// `corpus` against the library's trainer.
+  public func announceTokenization(_ report: ChapterReport, corpus: String) {
+    announce(report, [("1.4", "train BPE by hand", trainMerges != nil)])
+    guard trainMerges != nil else { return }
+    let letters = String(corpus.prefix(5000).unicodeScalars.filter { ("a"..."z").contains($0) }.map(Character.init))
+    guard let yours = bpe(letters, merges: 20),
+      let library = try? BPETrainer.train(letters, vocabularySize: 276, specialTokens: [])
+    else {
+      return
+    }
+    let same = (256..<276).allSatisfy { yours.bytes(of: $0) == library.bytes(of: $0) }
+    report.check(
+      "exercise 1.4: your 20 merges of the corpus's first \(letters.count) lower-case letters equal BPETrainer's "
+        + "(\((256..<261).map { yours.decode([$0]).debugDescription }.joined(separator: " ")) ...)",
+      same)
+  }
+
+  /// A tokenizer made of your merges (1.4) of `text`, or nil if not attempted.
+  public func bpe(_ text: String, merges count: Int) -> BPETokenizer? {
+    trainMerges.map { f in
+      let merges = run("1.4") { try f(text, count) }
+      var ranks = (0..<256).map { [UInt8($0)] }
+      for pair in merges {
+        guard pair.first < ranks.count, pair.second < ranks.count else {
+          fail("--mine: exercise 1.4 merged (\(pair.first), \(pair.second)) before that id existed")
+        }
+        ranks.append(ranks[pair.first] + ranks[pair.second])
+      }
+      return BPETokenizer(ranks: ranks, pattern: .cl100k)
+    }
+  }
+}
+
 // MARK: Chapter 02: windows
 extension Pieces {
   /// Says which of chapter 02's pieces are yours.
@@ -297,5 +333,25 @@ extension Pieces {
       "exercise 8.3: your fit N* = \(got.coefficient.formatted(significant: 3)) C^\(got.exponent.formatted(decimals: 3)) "
         + "matches the least squares of ln N* on ln C (max diff \(difference.formatted(significant: 2)) ≤ 1e-6)",
       difference <= 1e-6)
+  }
+}
+
+// MARK: Chapter 09: the loss mask
+extension Pieces {
+  /// Says which of chapter 09's pieces are yours.
+  public func announceFineTuning(_ report: ChapterReport) {
+    announce(report, [("9.1", "the mask of a rendered conversation", assistantMask != nil)])
+  }
+
+  /// `conversation` rendered by `format`, with your mask (9.1) in place of the library's, or nil.
+  public func render(_ conversation: Conversation, _ format: ChatFormat) -> RenderedConversation? {
+    assistantMask.map { f in
+      let ids = format.render(conversation).ids
+      let mask = run("9.1") { try f(ids, format) }
+      guard mask.count == ids.count else {
+        fail("--mine: exercise 9.1 returned a mask of \(mask.count) for \(ids.count) ids: one per id")
+      }
+      return RenderedConversation(ids: ids, mask: mask)
+    }
   }
 }

@@ -9,6 +9,7 @@ extension Pieces {
   /// Every piece, from the reference solutions.
   public static var reference: Pieces {
     var pieces = Pieces()
+    pieces.trainMerges = Chapter01.trainMerges
     pieces.windowCount = Chapter02.windowCount
     pieces.window = Chapter02.window
     pieces.embeddingBackward = Chapter03.embeddingBackward
@@ -23,6 +24,7 @@ extension Pieces {
     pieces.temperatureSoftmax = Chapter07.temperatureSoftmax
     pieces.topP = Chapter07.topP
     pieces.fitPowerLaw = Chapter08.fitPowerLaw
+    pieces.assistantMask = Chapter09.assistantMask
     pieces.storeKeyValue = {
       try Chapter07.storeKeyValue(keysT: &$0, values: &$1, qkv: $2, position: $3, T: $4, heads: $5)
     }
@@ -38,6 +40,21 @@ extension Pieces {
     guard request.hasPrefix("mistake:") else { return nil }
     var pieces = reference
     switch request.dropFirst(8) {
+    case "1.4":  // ties go to the larger pair
+      pieces.trainMerges = { text, count in
+        var ids = text.utf8.map(Int.init)
+        var merges: [TokenPair] = []
+        for step in 0..<count {
+          guard
+            let best = Chapter01.pairCounts(ids).max(by: { a, b in
+              a.value != b.value ? a.value < b.value : (a.key.first, a.key.second) < (b.key.first, b.key.second)
+            })
+          else { break }
+          ids = Chapter01.merge(ids, pair: best.key, newID: 256 + step)
+          merges.append(best.key)
+        }
+        return merges
+      }
     case "2.2":  // y is x itself, not shifted: the model would learn to copy
       pieces.window = { tokens, start, T in (Array(tokens[start..<(start + T)]), Array(tokens[start..<(start + T)])) }
     case "3.2":  // overwrites a row instead of adding: a repeated token keeps only its last gradient
@@ -88,6 +105,10 @@ extension Pieces {
       pieces.fitPowerLaw = { p in
         let b = log(p.last!.y / p.first!.y) / log(p.last!.x / p.first!.x)
         return (p.first!.y / pow(p.first!.x, b), b)
+      }
+    case "9.1":  // the assistant's words are learned but not its end token: it never learns to stop
+      pieces.assistantMask = { ids, format in
+        Chapter09.assistantMask(ids, format: format).enumerated().map { ids[$0] == format.assistantEndId ? 0 : $1 }
       }
     case "7.3":  // stops before the token that crosses p, so the kept mass is below p
       pieces.topP = { probabilities, top in
