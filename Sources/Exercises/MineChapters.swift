@@ -330,8 +330,8 @@ extension Pieces {
     }
     let difference = max(abs(got.exponent - want.exponent), abs(got.coefficient / want.coefficient - 1))
     report.check(
-      "exercise 8.3: your fit N* = \(got.coefficient.formatted(significant: 3)) C^\(got.exponent.formatted(decimals: 3)) "
-        + "matches the least squares of ln N* on ln C (max diff \(difference.formatted(significant: 2)) ≤ 1e-6)",
+      "exercise 8.3: your fit N* = \(got.coefficient.formatted(significant: 3)) "
+        + "C^\(got.exponent.formatted(decimals: 3)) matches the least squares of ln N* on ln C (max diff \(difference.formatted(significant: 2)) ≤ 1e-6)",
       difference <= 1e-6)
   }
 }
