@@ -26,7 +26,7 @@ let args = Arguments.parseOrExit(
   options: Options.all + [Pieces.flag.option])
 let options = Options(args)
 let report = ChapterReport("04 attention")
-/// `--mine`: your exercises 4.1-4.3 (Sources/Exercises) in the stages below.
+/// `--mine`: your exercises 4.1-4.3 (Sources/Exercises) in the stages below, 4.4 in section 6.
 let mine = Pieces.chosen(args, solutions: Pieces.solutions)
 mine?.announceAttention(report)
 var rng = SplitMix64(seed: 4)
@@ -148,6 +148,7 @@ let gradient = GradientCheck.check(small, maxElements: 96, forward: { Attention.
 report.check(
   "attention backward passes the gradient check: rel err \(gradient.relativeError.formatted(significant: 1))",
   gradient.passes())
+mine?.checkAttentionBackward(report)
 
 if args.isTheBookRun("book/04-attention.md") {
   try? SVG.write(

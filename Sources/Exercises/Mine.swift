@@ -23,6 +23,7 @@ public struct Pieces {
   public var causalMask: ((Tensor) throws -> Tensor)?
   public var singleHeadAttention: ((Tensor, Tensor, Tensor) throws -> Tensor)?
   public var keys: ((Tensor, Int, Int) throws -> Tensor)?
+  public var singleHeadBackward: ((Tensor, Tensor, Tensor, Tensor) throws -> (dQ: Tensor, dK: Tensor, dV: Tensor))?
   // Chapter 05
   public var layerNormForward: ((Tensor, Tensor, Tensor) throws -> Tensor)?
   public var layerNormBackward: ((Tensor, Tensor, Tensor) throws -> Tensor)?
@@ -86,6 +87,9 @@ public struct Pieces {
     if isAttempted({ _ = try Exercises.causalMask(one) }) { pieces.causalMask = Exercises.causalMask }
     if isAttempted({ _ = try Exercises.singleHeadAttention(q: one, k: one, v: one) }) {
       pieces.singleHeadAttention = { try Exercises.singleHeadAttention(q: $0, k: $1, v: $2) }
+    }
+    if isAttempted({ _ = try Exercises.singleHeadBackward(one, q: one, k: one, v: one) }) {
+      pieces.singleHeadBackward = { try Exercises.singleHeadBackward($0, q: $1, k: $2, v: $3) }
     }
     if isAttempted({ _ = try Exercises.keys(of: Tensor(shape: [1, 3], repeating: 1), head: 0, heads: 1) }) {
       pieces.keys = { try Exercises.keys(of: $0, head: $1, heads: $2) }

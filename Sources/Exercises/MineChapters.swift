@@ -13,6 +13,7 @@ extension Pieces {
         ("4.1", "the causal mask", causalMask != nil),
         ("4.2", "one head of causal attention", singleHeadAttention != nil),
         ("4.3", "a head's keys in the fused buffer", keys != nil),
+        ("4.4", "one head's backward", singleHeadBackward != nil),
       ])
   }
 
@@ -29,6 +30,47 @@ extension Pieces {
   /// Your slicing (4.3) of head `h`'s keys `(T, C/NH)` out of `qkv` `(T, 3C)`, or nil.
   public func keys(_ qkv: Tensor, head h: Int, heads NH: Int) -> Tensor? {
     keys.map { f in checked("4.3", [qkv.shape[0], qkv.shape[1] / 3 / NH], run("4.3") { try f(qkv, h, NH) }) }
+  }
+
+  /// Checks your head's backward (4.4) with the chapter's finite differences, for each of
+  /// `q`, `k` and `v`, in a check that names it.
+  public func checkAttentionBackward(_ report: ChapterReport) {
+    guard let backward = singleHeadBackward else { return }
+    var rng = SplitMix64(seed: 44)
+    let (T, HS) = (7, 8)
+    let (q, k, v) = (
+      Tensor.randn([T, HS], rng: &rng), Tensor.randn([T, HS], rng: &rng), Tensor.randn([T, HS], rng: &rng)
+    )
+    let shape = [T, HS]
+    let yours = run("4.4") { try backward(q, q, k, v) }  // any dOut of the shape, for the shapes
+    guard yours.dQ.shape == shape, yours.dK.shape == shape, yours.dV.shape == shape else {
+      fail(
+        "--mine: exercise 4.4 returned shapes \(yours.dQ.shape), \(yours.dK.shape), \(yours.dV.shape); each must be \(shape)"
+      )
+    }
+    /// One head through the fused kernel: `q`, `k`, `v` side by side as its `(1, T, 3*HS)` input.
+    func head(_ q: Tensor, _ k: Tensor, _ v: Tensor) -> Tensor {
+      let qkv = Tensor(
+        shape: [1, T, 3 * HS],
+        storage: (0..<T).flatMap { t in
+          (0..<HS).map { q[t, $0] } + (0..<HS).map { k[t, $0] } + (0..<HS).map { v[t, $0] }
+        })
+      return Attention.forward(qkv, heads: 1).out.reshaped(shape)
+    }
+    let checks: [(String, Tensor, (Tensor) -> Tensor, KeyPath<(dQ: Tensor, dK: Tensor, dV: Tensor), Tensor>)] = [
+      ("dQ", q, { head($0, k, v) }, \.dQ), ("dK", k, { head(q, $0, v) }, \.dK), ("dV", v, { head(q, k, $0) }, \.dV),
+    ]
+    var worst = (name: "", error: 0.0)
+    for (name, x, forward, gradient) in checks {  // GradientCheck draws the dOut your backward gets
+      let result = GradientCheck.check(x, forward: forward) { d in
+        run("4.4") { try backward(d, q, k, v) }[keyPath: gradient]
+      }
+      if !(result.relativeError <= worst.error) { worst = (name, result.relativeError) }
+    }
+    report.check(
+      "exercise 4.4: your head's backward passes the gradient check for dQ, dK and dV: worst \(worst.name), rel err "
+        + "\(worst.error.formatted(significant: 2)) (≤ 0.01; a wrong one is off by 0.1 or more)",
+      worst.error <= GradientCheckReport.defaultTolerance)
   }
 
   /// The chapter's check descriptions under `--mine` name the exercises they judge.

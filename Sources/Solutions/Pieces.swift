@@ -16,6 +16,7 @@ extension Pieces {
     pieces.causalMask = Chapter04.causalMask
     pieces.singleHeadAttention = Chapter04.singleHeadAttention
     pieces.keys = { Chapter04.keys(of: $0, head: $1, heads: $2) }
+    pieces.singleHeadBackward = { Chapter04.singleHeadBackward($0, q: $1, k: $2, v: $3) }
     pieces.layerNormForward = Chapter05.layerNormForward
     pieces.layerNormBackward = Chapter05.layerNormBackward
     pieces.adamWUpdate = Chapter06.adamWUpdate
@@ -72,6 +73,19 @@ extension Pieces {
     case "4.2":  // forgets the 1/√HS scale
       pieces.singleHeadAttention = { q, k, v in
         matmul(Softmax.forward(Chapter04.causalMask(matmul(q, k, transposeB: true))), v)
+      }
+    case "4.4":  // dK without the transpose: dS · q instead of dSᵀ · q
+      pieces.singleHeadBackward = { dOut, q, k, v in
+        let right = Chapter04.singleHeadBackward(dOut, q: q, k: k, v: v)
+        let scale = 1 / Float(q.shape[1]).squareRoot()
+        let att = Softmax.forward(Chapter04.causalMask(scale * matmul(q, k, transposeB: true)))
+        let dAtt = matmul(dOut, v, transposeB: true)
+        var dS = Tensor(shape: att.shape)
+        for i in 0..<att.shape[0] {
+          let dot = (0..<att.shape[1]).reduce(0) { $0 + att[i, $1] * dAtt[i, $1] }
+          for j in 0..<att.shape[1] { dS[i, j] = att[i, j] * (dAtt[i, j] - dot) }
+        }
+        return (right.dQ, scale * matmul(dS, q), right.dV)
       }
     case "5.2":  // divides by the variance instead of the standard deviation
       pieces.layerNormForward = { x, w, b in

@@ -79,6 +79,7 @@ struct MineTests {
     ("ch02-dataloader", "2.2", "y is x shifted by one in every window"),
     ("ch03-embeddings", "3.2", "embedding backward passes the gradient check"),
     ("ch04-attention", "4.1", "the first token can only attend to itself"),
+    ("ch04-attention", "4.4", "your head's backward passes the gradient check"),
     ("ch04-attention", "4.2", "the fused layer equals the step-by-step heads"),
     ("ch05-block", "5.2", "every row comes out with mean 0 and variance 1"),
   ])
