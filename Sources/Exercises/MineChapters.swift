@@ -45,7 +45,8 @@ extension Pieces {
     let yours = run("4.4") { try backward(q, q, k, v) }  // any dOut of the shape, for the shapes
     guard yours.dQ.shape == shape, yours.dK.shape == shape, yours.dV.shape == shape else {
       fail(
-        "--mine: exercise 4.4 returned shapes \(yours.dQ.shape), \(yours.dK.shape), \(yours.dV.shape); each must be \(shape)"
+        "--mine: exercise 4.4 returned shapes \(yours.dQ.shape), \(yours.dK.shape), \(yours.dV.shape); "
+          + "each must be \(shape)"
       )
     }
     /// One head through the fused kernel: `q`, `k`, `v` side by side as its `(1, T, 3*HS)` input.
@@ -373,7 +374,8 @@ extension Pieces {
     let difference = max(abs(got.exponent - want.exponent), abs(got.coefficient / want.coefficient - 1))
     report.check(
       "exercise 8.3: your fit N* = \(got.coefficient.formatted(significant: 3)) "
-        + "C^\(got.exponent.formatted(decimals: 3)) matches the least squares of ln N* on ln C (max diff \(difference.formatted(significant: 2)) ≤ 1e-6)",
+        + "C^\(got.exponent.formatted(decimals: 3)) matches the least squares of ln N* on ln C "
+        + "(max diff \(difference.formatted(significant: 2)) ≤ 1e-6)",
       difference <= 1e-6)
   }
 }
