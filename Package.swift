@@ -1,6 +1,7 @@
 // swift-tools-version:6.0
 // The Swift GPT workbook: one core library (GPTKit), one executable per book chapter,
-// learner exercises with their reference solutions, and a benchmark runner.
+// learner exercises with their reference solutions, and a benchmark runner. Chapters depend on
+// the exercises so that `--mine` can run the learner's pieces in place of the library's.
 // No package dependencies: the Swift toolchain is all a learner needs.
 import PackageDescription
 
@@ -49,7 +50,10 @@ let package = Package(
     .executableTarget(name: "bench", dependencies: ["GPTKit"], swiftSettings: fastMath),
     .executableTarget(name: "fuzz", dependencies: ["GPTKit"]),
     .testTarget(name: "GPTKitTests", dependencies: ["GPTKit"], exclude: ["Fixtures"]),
-    .testTarget(name: "ExerciseTests", dependencies: ["GPTKit", "Exercises", "Solutions"]),
+    // The exercise tests run chapters under `--mine`, so they depend on them being built.
+    .testTarget(
+      name: "ExerciseTests",
+      dependencies: ["GPTKit", "Exercises", "Solutions"] + chapters.map { .target(name: $0.0) }),
     .testTarget(
       name: "BookTests",
       dependencies: chapters.map { .target(name: $0.0) },
@@ -58,6 +62,7 @@ let package = Package(
   ]
     + chapters.map {
       .executableTarget(
-        name: $0.0, dependencies: ["GPTKit"], path: "Chapters/\($0.1)", swiftSettings: fastMath)
+        name: $0.0, dependencies: ["GPTKit", "Exercises", "Solutions"], path: "Chapters/\($0.1)",
+        swiftSettings: fastMath)
     }
 )

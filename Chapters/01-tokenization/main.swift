@@ -3,8 +3,10 @@
 // The progression: characters -> bytes -> byte-level BPE -> pre-splitting -> special tokens
 // -> a production tokenizer (cl100k), each measured on the same Shakespeare text.
 
+import Exercises
 import Foundation
 import GPTKit
+import Solutions
 
 /// What this chapter can be told, read once and checked before any work. Each option's line
 /// holds its default and its range; `--help` is printed from them. `--quick` changes nothing
@@ -70,7 +72,7 @@ struct Options {
 let args = Arguments.parseOrExit(
   "ch01-tokenization",
   summary: "Chapter 01: from characters to byte-level BPE, checked against tiktoken.",
-  options: Options.all)
+  options: Options.all + [Pieces.flag.option])
 let options = Options(args)
 let (dataPath, vocabularySize, pattern) = (options.dataPath, options.vocabularySize, options.pattern)
 let corpus: String
@@ -166,9 +168,15 @@ report.check(
 
 // MARK: 3. Byte-pair encoding
 report.section("3. byte-pair encoding: merge the most frequent pair, again and again")
-let golden = try! BPETrainer.train("aaabdaaabac", vocabularySize: 259, specialTokens: [])
+/// `--mine`: your exercise 1.4 (Sources/Exercises) trains minbpe's example and a slice of the corpus.
+let mine = Pieces.chosen(args, solutions: Pieces.solutions)
+mine?.announceTokenization(report, corpus: corpus)
+let golden =
+  mine?.bpe("aaabdaaabac", merges: 3) ?? (try! BPETrainer.train("aaabdaaabac", vocabularySize: 259, specialTokens: []))
 let goldenIDs = golden.encodeOrdinary("aaabdaaabac")
-report.check("minbpe's example: \"aaabdaaabac\", 3 merges -> \(goldenIDs)", goldenIDs == [258, 100, 258, 97, 99])
+report.check(
+  "minbpe's example: \"aaabdaaabac\", 3 merges -> \(goldenIDs)" + (mine?.tag(["1.4": mine?.trainMerges != nil]) ?? ""),
+  goldenIDs == [258, 100, 258, 97, 99])
 var timings: [Int: Double] = [:]
 var tokenizers: [Int: BPETokenizer] = [:]
 for size in Set([512, 4096, vocabularySize]).sorted() {

@@ -4,8 +4,10 @@
 // targets are the same tokens shifted by one, shuffled batches of shape (B, T), and the
 // random-offset sampling nanoGPT uses instead.
 
+import Exercises
 import Foundation
 import GPTKit
+import Solutions
 
 /// What this chapter can be told, read once and checked before any work. Each option's line
 /// holds its default and its range; `--help` is printed from them. `--quick` changes nothing
@@ -43,7 +45,7 @@ struct Options {
 let args = Arguments.parseOrExit(
   "ch02-dataloader",
   summary: "Chapter 02: from a token stream to shuffled (x, y) batches.",
-  options: Options.all)
+  options: Options.all + [Pieces.flag.option])
 let options = Options(args)
 let (dataPath, T, stride, B, seed) = (options.dataPath, options.T, options.stride, options.B, options.seed)
 let start = monotonicSeconds()
@@ -68,6 +70,9 @@ do {  // a batch of B training windows, with --stride and with stride T (section
 } catch { fail("\(error)") }
 
 let report = ChapterReport("02 dataloader")
+/// `--mine`: your exercises 2.1 and 2.2 (Sources/Exercises) cut and count the windows below.
+let mine = Pieces.chosen(args, solutions: Pieces.solutions)
+mine?.announceWindows(report)
 
 // MARK: 1. The token stream, cached
 report.section("1. the token stream, encoded once and cached")
@@ -100,11 +105,16 @@ let windows = TokenWindows(train, contextLength: T, stride: stride)
 let (x0, y0) = windows.window(0)
 report.info("window 0, x: \(tokenizer.decode(x0.prefix(12).map(Int.init)).debugDescription)...")
 report.info("window 0, y: \(tokenizer.decode(y0.prefix(12).map(Int.init)).debugDescription)...")
+/// Every window: the library's, or cut by exercise 2.2 under `--mine`.
+let cut =
+  mine?.windows(train, T: T, stride: stride, count: windows.count) ?? (0..<windows.count).map { windows.window($0) }
+let shifted = cut.indices.allSatisfy { i in
+  let (x, y) = cut[i]
+  return Array(x.dropFirst()) == Array(y.dropLast()) && x.first == train[i * stride]
+}
 report.check(
-  "y is x shifted by one in every window (\(windows.count) windows of T = \(T), stride \(stride))",
-  (0..<windows.count).allSatisfy { i in
-    let (x, y) = windows.window(i); return Array(x.dropFirst()) == Array(y.dropLast())
-  })
+  "y is x shifted by one in every window (\(windows.count) windows of T = \(T), stride \(stride))"
+    + (mine?.tag(["2.2": mine?.window != nil]) ?? ""), shifted)
 let tiled = TokenWindows(train, contextLength: T, stride: T)
 var seen = [Int](repeating: 0, count: train.count)
 for i in 0..<tiled.count { for p in (i * T)..<(i * T + T) { seen[p] += 1 } }
@@ -119,14 +129,16 @@ report.check(
 var countsMatch = true
 var countLines: [String] = []
 for (t, s) in [(4, 4), (4, 2), (4, 1), (64, 64), (64, 32), (256, 256), (256, 128)] {
-  let formula = train.count < t + 1 ? 0 : (train.count - t - 1) / s + 1
+  let formula =
+    mine?.windows(tokens: train.count, T: t, stride: s) ?? (train.count < t + 1 ? 0 : (train.count - t - 1) / s + 1)
   let enumerated = Swift.stride(from: 0, through: train.count - t - 1, by: s).reduce(0) { count, _ in count + 1 }
   countsMatch =
     countsMatch && formula == enumerated && formula == TokenWindows(train, contextLength: t, stride: s).count
   countLines.append("(\(t), \(s)): \(formula)")
 }
 report.check(
-  "window counts (T, stride) = (N - T - 1) / stride + 1: \(countLines.joined(separator: ", "))", countsMatch)
+  "window counts (T, stride) = (N - T - 1) / stride + 1: \(countLines.joined(separator: ", "))"
+    + (mine?.tag(["2.1": mine?.windowCount != nil]) ?? ""), countsMatch)
 
 // MARK: 4. Batches
 report.section("4. shuffled batches of shape (B, T)")

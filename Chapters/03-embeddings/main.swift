@@ -4,8 +4,10 @@
 // sinusoidal) and are added in; a tiny bigram model learns embeddings whose geometry we can
 // look at.
 
+import Exercises
 import Foundation
 import GPTKit
+import Solutions
 
 /// What this chapter can be told, read once and checked before any work (see chapter 06).
 struct Options {
@@ -29,7 +31,7 @@ struct Options {
 let args = Arguments.parseOrExit(
   "ch03-embeddings",
   summary: "Chapter 03: token and position embeddings, their backward, and what they learn.",
-  options: Options.all)
+  options: Options.all + [Pieces.flag.option])
 let options = Options(args)
 let (steps, batchSize, C) = (options.steps, options.batchSize, options.channels)
 let data: TrainingText
@@ -46,6 +48,15 @@ guard data.tokenizer.vocabularySize >= 2 else {
 }
 let corpus = data.text
 let report = ChapterReport("03 embeddings")
+/// `--mine`: your exercise 3.2 (Sources/Exercises) as the lookup's backward, in the checks and the training below.
+let mine = Pieces.chosen(args, solutions: Pieces.solutions)
+mine?.announceEmbeddings(report)
+/// The backward of `x = wte[tokens]`: the library's, or exercise 3.2 under `--mine`.
+@MainActor func lookupBackward(_ dOut: Tensor, tokens: [Int32], V: Int) -> Tensor {
+  mine?.embeddingBackward(dOut, tokens: tokens, V: V)
+    ?? Embedding.backward(dOut, tokens: tokens, vocabularySize: V).dWte
+}
+let backwardTag = mine?.tag(["3.2": mine?.embeddingBackward != nil]) ?? ""
 var rng = SplitMix64(seed: 3)
 
 // MARK: 1. Lookup
@@ -67,16 +78,17 @@ report.section("2. the backward of a lookup is a scatter-add")
 let (once, thrice): (Int32, Int32) = V > 9 ? (9, 5) : (0, Int32(V - 1))  // two ids every vocabulary has
 let repeated = [thrice, once, thrice, thrice]  // one id three times
 let dOut = Tensor.randn([1, 4, C], rng: &rng)
-let dWte = Embedding.backward(dOut, tokens: repeated, vocabularySize: V).dWte  // (V, C), scattered
+let dWte = lookupBackward(dOut, tokens: repeated, V: V)  // (V, C), scattered
 let expected = (0..<C).map { dOut[0, 0, $0] + dOut[0, 2, $0] + dOut[0, 3, $0] }
 report.check(
-  "id \(thrice), looked up 3 times, collects the sum of its 3 gradients",
+  "id \(thrice), looked up 3 times, collects the sum of its 3 gradients" + backwardTag,
   (0..<C).allSatisfy { abs(dWte[Int(thrice), $0] - expected[$0]) < 1e-6 })
 let check = GradientCheck.check(wte, forward: { Embedding.forward($0, tokens: repeated, B: 1, T: 4) }) { dOut in
-  Embedding.backward(dOut, tokens: repeated, vocabularySize: V).dWte
+  lookupBackward(dOut, tokens: repeated, V: V)
 }
 report.check(
-  "embedding backward passes the gradient check: rel err \(check.relativeError.formatted(significant: 1))",
+  "embedding backward passes the gradient check: rel err \(check.relativeError.formatted(significant: 1))"
+    + backwardTag,
   check.passes())
 
 // MARK: 3. Positions
@@ -131,7 +143,7 @@ for _ in 0..<steps {
   var dLogits = Tensor(shape: logits.shape)
   CrossEntropy.backward(probs: probs, targets: batch.y, counted: counted, into: &dLogits)
   let (dX, dW, dB) = Linear.backward(dLogits, input: x, weight: W)  // through logits = x · W + b
-  let dE = Embedding.backward(dX, tokens: batch.x, vocabularySize: V).dWte  // through x = wte[x]
+  let dE = lookupBackward(dX, tokens: batch.x, V: V)  // through x = wte[x]
   let lr: Float = 2.0  // plain SGD; chapter 06 brings AdamW
   embedding = embedding + (-lr * Float(V) / 8) * dE  // rare rows get tiny gradients: a larger step for the table
   W = W + (-lr) * dW
@@ -142,7 +154,7 @@ report.check(
   abs(losses[0] - log(Float(V))) < 0.05)
 let late = losses.suffix(20).reduce(0, +) / 20
 report.info("after \(steps) steps of SGD: loss \(late.formatted(decimals: 3)) nats per character")
-report.check("plain SGD takes it below 3.0 nats per character", late < 3.0)
+report.check("plain SGD takes it below 3.0 nats per character" + backwardTag, late < 3.0)
 @MainActor func row(_ id: Int) -> ArraySlice<Float> { embedding.storage[(id * C)..<(id * C + C)] }
 for (a, b) in [("a", "e"), ("a", "o"), ("a", "t"), ("a", "."), ("A", "a")] {
   guard let ids = try? chars.encode(a + b) else { continue }  // a text without them: nothing to compare

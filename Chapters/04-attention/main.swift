@@ -4,8 +4,10 @@
 // scores, the causal mask, the softmax, weighted values, several heads, and finally the fused
 // multi-head layer the GPT uses, checked against the staged version.
 
+import Exercises
 import Foundation
 import GPTKit
+import Solutions
 
 /// What this chapter can be told, read once and checked before any work (see chapter 06).
 struct Options {
@@ -21,9 +23,12 @@ struct Options {
 let args = Arguments.parseOrExit(
   "ch04-attention",
   summary: "Chapter 04: causal self-attention, stage by stage, then fused and checked.",
-  options: Options.all)
+  options: Options.all + [Pieces.flag.option])
 let options = Options(args)
 let report = ChapterReport("04 attention")
+/// `--mine`: your exercises 4.1-4.3 (Sources/Exercises) in the stages below, 4.4 in section 6.
+let mine = Pieces.chosen(args, solutions: Pieces.solutions)
+mine?.announceAttention(report)
 var rng = SplitMix64(seed: 4)
 
 // The input: a real sentence through BPE-512 embeddings (random weights: no training yet).
@@ -71,14 +76,16 @@ report.check(
 report.section("3. the causal mask: position t sees only 0...t")
 var scores = (1 / Float(HS).squareRoot()) * raw
 for i in 0..<T { for j in (i + 1)..<T { scores[i, j] = -.infinity } }  // the future is hidden
+if let yours = mine?.mask((1 / Float(HS).squareRoot()) * raw) { scores = yours }
 let weights = Softmax.forward(scores)
+let maskTag = mine?.tag(["4.1": mine?.causalMask != nil]) ?? ""
 report.check(
-  "after the softmax the upper triangle is exactly 0",
+  "after the softmax the upper triangle is exactly 0" + maskTag,
   (0..<T).allSatisfy { i in ((i + 1)..<T).allSatisfy { weights[i, $0] == 0 } })
 report.check(
-  "every row sums to 1: a weighted average over the past",
+  "every row sums to 1: a weighted average over the past" + maskTag,
   (0..<T).allSatisfy { i in abs((0..<T).reduce(0) { $0 + weights[i, $1] } - 1) < 1e-5 })
-report.check("the first token can only attend to itself: weight \(weights[0, 0])", weights[0, 0] == 1)
+report.check("the first token can only attend to itself: weight \(weights[0, 0])" + maskTag, weights[0, 0] == 1)
 
 // MARK: 4. Weighted values
 report.section("4. the output: each position's weighted average of values")
@@ -88,7 +95,7 @@ report.check("one head's output is (T, HS) = \(head.shape)", head.shape == [T, H
 // MARK: 5. Several heads, then the fused layer
 report.section("5. several heads side by side, then one fused layer")
 /// Multi-head attention the long way: split the fused qkv into heads, attend, concatenate.
-func stepByStep(_ qkv: Tensor, NH: Int, T: Int, C: Int) -> Tensor {
+@MainActor func stepByStep(_ qkv: Tensor, NH: Int, T: Int, C: Int) -> Tensor {
   let HS = C / NH
   var out = Tensor(shape: [T, C])
   for h in 0..<NH {
@@ -98,9 +105,10 @@ func stepByStep(_ qkv: Tensor, NH: Int, T: Int, C: Int) -> Tensor {
         (qh[t, d], kh[t, d], vh[t, d]) = (qkv[t, h * HS + d], qkv[t, C + h * HS + d], qkv[t, 2 * C + h * HS + d])
       }
     }
+    kh = mine?.keys(qkv, head: h, heads: NH) ?? kh
     var s = (1 / Float(HS).squareRoot()) * matmul(qh, kh, transposeB: true)
     for i in 0..<T { for j in (i + 1)..<T { s[i, j] = -.infinity } }
-    let y = matmul(Softmax.forward(s), vh)
+    let y = mine?.attention(qh, kh, vh) ?? matmul(Softmax.forward(s), vh)
     for t in 0..<T { for d in 0..<HS { out[t, h * HS + d] = y[t, d] } }  // heads side by side
   }
   return out
@@ -119,7 +127,9 @@ report.check(
   "output shape is (1, T, C) for any head count: \(shapes.joined(separator: ", "))",
   shapes.allSatisfy { $0.hasSuffix("[1, \(T), \(C)]") })
 report.check(
-  "the fused layer equals the step-by-step heads: max diff \(worstDiff.formatted(significant: 1))", worstDiff < 1e-5)
+  "the fused layer equals the step-by-step heads: max diff \(worstDiff.formatted(significant: 1))"
+    + (mine?.tag(["4.2": mine?.singleHeadAttention != nil, "4.3": mine?.keys != nil]) ?? ""),
+  worstDiff < 1e-5)
 
 // MARK: 6. Causality and the backward
 report.section("6. causality, and the backward pass")
@@ -138,6 +148,7 @@ let gradient = GradientCheck.check(small, maxElements: 96, forward: { Attention.
 report.check(
   "attention backward passes the gradient check: rel err \(gradient.relativeError.formatted(significant: 1))",
   gradient.passes())
+mine?.checkAttentionBackward(report)
 
 if args.isTheBookRun("book/04-attention.md") {
   try? SVG.write(

@@ -4,8 +4,10 @@
 // a tied output layer make a GPT. The chapter counts its parameters, proves its whole
 // backward right tensor by tensor, and checks where its loss starts.
 
+import Exercises
 import Foundation
 import GPTKit
+import Solutions
 
 /// What this chapter can be told, read once and checked before any work; `--help` is
 /// printed from the option below. `--quick` shortens section 6's SGD run.
@@ -26,7 +28,8 @@ struct Options {
 }
 
 let args = Arguments.parseOrExit(
-  "ch05-block", summary: "Chapter 05: the transformer block and the whole GPT, verified.", options: Options.all)
+  "ch05-block", summary: "Chapter 05: the transformer block and the whole GPT, verified.",
+  options: Options.all + [Pieces.flag.option])
 let options = Options(args)
 // Section 5's text, read first so that a bad --data is refused before any work.
 let tokens: [Int32]
@@ -37,26 +40,33 @@ do {
   try windows.requireBatch(of: 8, from: options.dataPath, fix: "")
 } catch { fail("\(error)") }
 let report = ChapterReport("05 block")
+/// `--mine`: your exercises 5.2 and 5.3 (Sources/Exercises) in section 1.
+let mine = Pieces.chosen(args, solutions: Pieces.solutions)
+mine?.announceBlock(report)
 var rng = SplitMix64(seed: 5)
 
 // MARK: 1. LayerNorm
 report.section("1. LayerNorm: each position normalised on its own")
 let rows = Tensor.randn([4, 64], mean: 3, std: 5, rng: &rng)
-let (normed, _, _) = LayerNorm.forward(rows, weight: Tensor(shape: [64], repeating: 1), bias: Tensor(shape: [64]))
+/// The library's LayerNorm, or exercise 5.2 under `--mine`.
+@MainActor func layerNorm(_ x: Tensor, weight: Tensor, bias: Tensor) -> Tensor {
+  mine?.layerNorm(x, weight: weight, bias: bias) ?? LayerNorm.forward(x, weight: weight, bias: bias).out
+}
+let normTag = mine?.tag(["5.2": mine?.layerNormForward != nil]) ?? ""
+let normed = layerNorm(rows, weight: Tensor(shape: [64], repeating: 1), bias: Tensor(shape: [64]))
 let stats = (0..<4).map { r -> (Float, Float) in
   let row = normed.storage[(r * 64)..<(r * 64 + 64)]
   let mean = row.reduce(0, +) / 64
   return (mean, row.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / 64)
 }
 report.check(
-  "every row comes out with mean 0 and variance 1 (rows of mean 3, std 5 in)",
+  "every row comes out with mean 0 and variance 1 (rows of mean 3, std 5 in)" + normTag,
   stats.allSatisfy { abs($0.0) < 1e-5 && abs($0.1 - 1) < 1e-3 })
 var otherRows = rows
 for c in 0..<64 { otherRows[3, c] *= 10 }
-let (normedAgain, _, _) = LayerNorm.forward(
-  otherRows, weight: Tensor(shape: [64], repeating: 1), bias: Tensor(shape: [64]))
+let normedAgain = layerNorm(otherRows, weight: Tensor(shape: [64], repeating: 1), bias: Tensor(shape: [64]))
 report.check(
-  "changing another row leaves a row's output bit-identical (BatchNorm would mix the batch)",
+  "changing another row leaves a row's output bit-identical (BatchNorm would mix the batch)" + normTag,
   Array(normedAgain.storage[0..<192]) == Array(normed.storage[0..<192]))
 
 // MARK: 2. GELU

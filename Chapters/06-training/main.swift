@@ -4,8 +4,10 @@
 // clipping, periodic train/validation losses, checkpoints that resume bit for bit, a loss
 // curve, and a first look at what the model writes.
 
+import Exercises
 import Foundation
 import GPTKit
+import Solutions
 
 /// What this chapter can be told, read once and checked before any work. Each option's line
 /// holds its default, its `--quick` value (a model that trains in seconds) and its range;
@@ -85,8 +87,10 @@ struct Options {
 let args = Arguments.parseOrExit(
   "ch06-training",
   summary: "Chapter 06: train a GPT on a laptop CPU, with checkpoints, resume and a loss curve.",
-  options: Options.all)
+  options: Options.all + [Pieces.flag.option])
 let options = Options(args)
+/// `--mine`: your exercises 6.5-6.7 (Sources/Exercises) in place of the library's pieces.
+let mine = Pieces.chosen(args, solutions: Pieces.solutions)
 let out = options.out
 let dataPath = options.dataPath
 let data: TrainingText
@@ -139,6 +143,8 @@ if !experiment.isEmpty {
 }
 let model = GPT(config, seed: training.seed)
 let trainer = Trainer(model: model, train: trainTokens, validation: validationTokens, options: training)
+mine?.announceTraining(report, schedule: trainer.schedule)
+mine?.install(on: trainer)
 let fingerprint = TokenizerStore.fingerprint(corpus) + "-" + tokenizer.identity
 report.info(
   "\(tokenizer.identity) on \(dataPath): \(trainTokens.count) train / \(validationTokens.count) validation tokens, "
@@ -191,6 +197,7 @@ if options.resume {
   let single = Trainer(
     model: GPT(overfitConfig, seed: 7), train: Array(trainTokens.prefix(config.contextLength * 4 + 1)),
     validation: validationTokens, options: one)
+  mine?.install(on: single)
   var memorised: [Float] = []
   do { for _ in 0..<40 { memorised.append(try single.trainStep().loss) } } catch { fail("\(error)") }
   report.info(
@@ -292,4 +299,5 @@ let best = (try? Checkpoint.loadModel("\(out)/best")) ?? model
 let prompt = (try? tokenizer.encodeText(opening)) ?? [0]
 let written = best.greedy(prompt.map(Int32.init), count: options.sampleTokens)
 print(tokenizer.decode(prompt + written.map(Int.init)))
+mine?.compareEmbeddings(fresh: GPT(config, seed: training.seed), trained: best, tokenizer: tokenizer, report: report)
 report.finish()

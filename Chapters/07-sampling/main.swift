@@ -4,8 +4,10 @@
 // top-p, with beam search, streamed as it is generated, and with a KV cache that makes it
 // fast without changing a single token.
 
+import Exercises
 import Foundation
 import GPTKit
+import Solutions
 
 /// What this chapter can be told, read once and checked before any work. Each option's line
 /// holds its default, its `--quick` value and its range; `--help` is printed from them.
@@ -68,7 +70,7 @@ struct Options {
 
 let args = Arguments.parseOrExit(
   "ch07-sampling", summary: "Chapter 07: decoding strategies, a KV cache, and streaming generation.",
-  options: Options.all)
+  options: Options.all + [Pieces.flag.option])
 let options = Options(args)
 let (count, precision, yours, beamWidth) = (options.count, options.precision, options.yours, options.beamWidth)
 let (checkpoint, promptText) = (options.checkpoint, options.prompt)
@@ -140,7 +142,11 @@ if loaded {
 let V = model.config.vocabularySize
 let prompt: [Int32]
 do { prompt = try tokenizer.encodeText(promptText).map(Int32.init) } catch { fail("\(error)") }
-let generator = Generator(model, weights: precision)
+/// `--mine`: your exercises 7.2, 7.3 and 7.5 (Sources/Exercises) on this model: top-p draws with
+/// yours, and `generator`'s KV cache stores keys and values with yours.
+let mine = Pieces.chosen(args, solutions: Pieces.solutions)
+mine?.announceSampling(report)
+let generator = mine?.install(on: Generator(model, weights: precision)) ?? Generator(model, weights: precision)
 
 /// Generates and streams one sample, printing each piece of text as its token arrives.
 @MainActor func stream(_ title: String, _ options: SamplingOptions, tokens: Int = count) -> [Int32] {
@@ -186,6 +192,7 @@ for t: Float in [0.5, 1.0, 1.5] {
   let (entropy, uniform) = (Sampler.entropy(p).formatted(decimals: 2), log(Double(V)).formatted(decimals: 2))
   report.info("temperature \(t): entropy of the first step \(entropy) nats (uniform would be ln \(V) = \(uniform))")
   _ = stream("temperature \(t)", SamplingOptions(temperature: t, seed: 1))
+  mine?.compareTemperature(firstLogits, t, report: report)
 }
 
 // MARK: 3. Top-k and top-p
@@ -256,7 +263,8 @@ let sampled = SamplingOptions(temperature: 1, seed: 5)
 let slide = large ? 20 : model.config.contextLength + 10  // tokens that pass the window's end (small models)
 report.check(
   "cached generation equals recomputation, greedy and sampled, "
-    + (large ? "in \(slide) tokens" : "across the window slide"),
+    + (large ? "in \(slide) tokens" : "across the window slide")
+    + (mine?.tag(["7.5": mine?.storeKeyValue != nil]) ?? ""),
   withCache == withoutCache
     && generator.generate(prompt, count: slide, options: sampled)
       == generator.generate(prompt, count: slide, options: sampled, useCache: false)
@@ -286,13 +294,15 @@ for _ in 0..<20 {
 }
 report.check("top-k 5 never draws a token outside the 5 most likely (20 draws)", outsideTopK == 0)
 let full = Sampler.distribution(firstLogits, previous: prompt, options: SamplingOptions())
-let nucleus = Sampler.distribution(firstLogits, previous: prompt, options: SamplingOptions(topP: 0.9))
+let nucleus = Sampler.distribution(
+  firstLogits, previous: prompt, options: SamplingOptions(topP: 0.9), nucleus: mine?.nucleus)
 let kept = nucleus.indices.filter { nucleus[$0] > 0 }
 let ranked = full.indices.sorted { full[$0] > full[$1] }
 let keptMass = ranked.prefix(kept.count).reduce(0) { $0 + full[$1] }
 let lessMass = ranked.prefix(kept.count - 1).reduce(0) { $0 + full[$1] }
 report.check(
-  "top-p 0.9 keeps the smallest set of most likely tokens whose mass reaches 0.9",
+  "top-p 0.9 keeps the smallest set of most likely tokens whose mass reaches 0.9"
+    + (mine?.tag(["7.3": mine?.topP != nil]) ?? ""),
   Set(kept) == Set(ranked.prefix(kept.count)) && keptMass >= 0.9 && lessMass < 0.9)
 report.check(
   "beam search of width 1 is greedy",

@@ -4,8 +4,10 @@
 // Chinchilla's two fits of it, a prediction of a run before it happens, the map of known
 // models and a calculator for runs this laptop will never do.
 
+import Exercises
 import Foundation
 import GPTKit
+import Solutions
 
 let args = Arguments.parseOrExit(
   "ch08-scaling",
@@ -25,6 +27,7 @@ let args = Arguments.parseOrExit(
     Option("params", "calculator: parameters N (with --tokens)", default: "0"),
     Option("tokens", "calculator: training tokens D (with --params)", default: "0"),
     Option("flops", "calculator: a compute budget C in FLOPs", default: "0"),
+    Pieces.flag.option,
   ])
 let quick = args.flag("quick")
 let out = quick && !args.isSet("out") ? "runs/ch08-quick" : args.string("out")
@@ -64,6 +67,9 @@ guard validationTokens.count > T * batch * 2 else {
   fail("\(data.path) has \(data.tokens.count) tokens: too few for batches of \(batch) x \(T); use a longer text")
 }
 let report = ChapterReport("08 scaling")
+/// `--mine`: your exercise 8.3 (Sources/Exercises) fits Approach 2's power laws.
+let mine = Pieces.chosen(args, solutions: Pieces.solutions)
+mine?.announceScaling(report)
 
 // MARK: 1. Compute accounting
 report.section("1. what a training token costs")
@@ -155,8 +161,9 @@ var fitted: Approach3.Result?
 var approach2: Approach2.Result?
 if complete {
   report.section("3. Approach 2: a parabola per budget")
-  let result = Approach2.fit(points, tokensFor: tokensFor)
+  let result = Approach2.fit(points, tokensFor: tokensFor, powerLaw: mine?.powerLaw ?? LeastSquares.powerLaw)
   approach2 = result
+  mine?.checkPowerLaw(result.optima.map { ($0.budget, $0.parameters) }, report: report)
   for p in result.profiles {
     report.info(
       p.hasInteriorMinimum

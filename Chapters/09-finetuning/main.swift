@@ -6,8 +6,10 @@
 // ablation) the whole model with nothing masked. Each is scored on questions about speeches
 // none of them saw in fine-tuning.
 
+import Exercises
 import Foundation
 import GPTKit
+import Solutions
 
 /// Which linear layers of each block get LoRA adapters.
 enum AdaptedLayers: String, CaseIterable, Sendable { case all, attention }
@@ -87,7 +89,7 @@ struct Options {
 let args = Arguments.parseOrExit(
   "ch09-finetuning",
   summary: "Chapter 09: supervised fine-tuning with loss masking and LoRA, measured before and after.",
-  options: Options.all)
+  options: Options.all + [Pieces.flag.option])
 let options = Options(args)
 let quick = args.flag("quick")
 let (steps, batchSize, out, seed) = (options.steps, options.batchSize, options.out, options.seed)
@@ -160,6 +162,9 @@ if options.chat && Checkpoint.exists("\(out)/sft") {  // talk to the model fine-
 
 // MARK: The base model
 let report = ChapterReport("09 fine-tuning")
+/// `--mine`: your exercise 9.1 (Sources/Exercises) masks every conversation the chapter trains and scores on.
+let mine = Pieces.chosen(args, solutions: Pieces.solutions)
+mine?.announceFineTuning(report)
 var base: GPT
 let bpe: BPETokenizer
 if (!quick || args.isSet("checkpoint")) && Checkpoint.exists(checkpoint) {  // --quick uses a base you name
@@ -206,18 +211,22 @@ let T = base.config.contextLength
 // MARK: 1. The chat format
 report.section("1. the chat format: four turn tokens after the vocabulary")
 let format = ChatFormat(extending: bpe)
+/// A conversation's ids and loss mask: the library's, or with exercise 9.1's mask under `--mine`.
+@MainActor func render(_ conversation: Conversation) -> RenderedConversation {
+  mine?.render(conversation, format) ?? format.render(conversation)
+}
 let V = format.tokenizer.vocabularySize
 report.check(
   "the turn tokens take ids \(format.userStartId)...\(format.assistantEndId), after the base's \(bpe.vocabularySize)",
   format.userStartId == bpe.vocabularySize && format.assistantEndId == bpe.vocabularySize + 3)
 let sample = Conversation([Message(.user, "Who are you?"), Message(.assistant, "A small GPT.")])
-let rendered = format.render(sample)
+let rendered = render(sample)
 let pieces = zip(rendered.ids, rendered.mask).map { id, m in "\(m)\(format.tokenizer.decode([id]).debugDescription)" }
 report.info("rendered (mask, token): \(pieces.joined(separator: " "))")
 let answerLength = format.tokenizer.encodeOrdinary("A small GPT.").count
 report.check(
   "the mask is 1 on the answer's \(answerLength) tokens and <|assistant_end|>, "
-    + "0 on the other \(rendered.count - answerLength - 1)",
+    + "0 on the other \(rendered.count - answerLength - 1)" + (mine?.tag(["9.1": mine?.assistantMask != nil]) ?? ""),
   rendered.maskedInCount == answerLength + 1 && rendered.mask.suffix(answerLength + 1).allSatisfy { $0 == 1 })
 let grown = base.growingVocabulary(by: V - bpe.vocabularySize, spread: 1, seed: seed)
 let probeIds = Array(rendered.ids.prefix(min(T, 8)).map { Int32(min($0, bpe.vocabularySize - 1)) })
@@ -249,7 +258,7 @@ if let own = ownConversations {  // yours: the last tenth is held out, scored on
   heldOut = tasks.heldOut
   for line in tasks.summary(format: format) { report.info(line) }
 }
-let renderedTraining = training.map(format.render)
+let renderedTraining = training.map(render)
 let fitting = renderedTraining.filter { $0.count - 1 <= T && $0.mask.dropFirst().contains(1) }.count
 guard fitting >= batchSize else {
   fail("only \(fitting) conversations fit the model's context of \(T) tokens: at least --batch \(batchSize) must")
@@ -270,7 +279,7 @@ report.info(
     rendered, batchSize: min(batchSize, fits), contextLength: T, paddingId: format.endOfTextId, shuffle: false
   ).probeBatches(count: count)
 }
-let heldOutBatches = probe(heldOut.map { format.render($0.conversation) })
+let heldOutBatches = probe(heldOut.map { render($0.conversation) })
 let trainProbe = probe(renderedTraining, count: 4)
 
 // MARK: 3. The base model, asked

@@ -1,5 +1,6 @@
 // Exercises for chapter 00 (book/00-tensors.md, "Exercises").
 
+import Foundation
 import GPTKit
 
 /// Exercise 0.1: where does an element live?

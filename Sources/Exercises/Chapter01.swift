@@ -1,5 +1,6 @@
 // Exercises for chapter 01 (book/01-tokenization.md, "Exercises").
 
+import Foundation
 import GPTKit
 
 /// Two adjacent token ids, the unit BPE counts and merges.

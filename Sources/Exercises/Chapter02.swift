@@ -1,5 +1,7 @@
 // Exercises for chapter 02 (book/02-dataloader.md, "Exercises").
 
+import Foundation
+
 /// Exercise 2.1: how many windows?
 ///
 /// A stream of `tokens` ids is cut into windows of `contextLength` inputs (plus one more

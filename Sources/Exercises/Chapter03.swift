@@ -1,5 +1,6 @@
 // Exercises for chapter 03 (book/03-embeddings.md, "Exercises").
 
+import Foundation
 import GPTKit
 
 /// Exercise 3.1: sinusoidal positions.

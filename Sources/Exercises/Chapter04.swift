@@ -1,5 +1,6 @@
 // Exercises for chapter 04 (book/04-attention.md, "Exercises").
 
+import Foundation
 import GPTKit
 
 /// Exercise 4.1: the causal mask.
@@ -23,5 +24,24 @@ public func singleHeadAttention(q: Tensor, k: Tensor, v: Tensor) throws -> Tenso
 /// `qkv` is `(T, 3*C)`: each row holds all heads' queries, then all keys, then all values,
 /// each head taking `HS = C / NH` consecutive columns. Return head `h`'s keys, `(T, HS)`.
 public func keys(of qkv: Tensor, head h: Int, heads NH: Int) throws -> Tensor {
+  throw Exercise.notAttempted
+}
+
+/// Exercise 4.4: one head's backward.
+///
+/// For `out = softmax(mask(q·kᵀ / √HS)) · v` (exercise 4.2), with `q`, `k`, `v` `(T, HS)`,
+/// return `dQ`, `dK`, `dV` `(T, HS)` given `dOut` `(T, HS)`. Undo one line at a time, `att`
+/// being the weights `(T, T)`:
+///
+/// ```
+/// out = att · v              =>  dAtt = dOut · vᵀ,  dV = attᵀ · dOut
+/// att = softmax(s) by rows   =>  dS[i, j] = att[i, j] · (dAtt[i, j] - Σ_j' att[i, j'] · dAtt[i, j'])
+/// s = q · kᵀ / √HS, masked   =>  dQ = dS · k / √HS,  dK = dSᵀ · q / √HS
+/// ```
+/// Masked entries have `att = 0`, so they get no gradient by themselves. Worked example:
+/// with T = 1 the only weight is 1, so `dV = dOut` and `dQ = dK = 0`.
+public func singleHeadBackward(_ dOut: Tensor, q: Tensor, k: Tensor, v: Tensor) throws -> (
+  dQ: Tensor, dK: Tensor, dV: Tensor
+) {
   throw Exercise.notAttempted
 }

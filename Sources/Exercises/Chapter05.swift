@@ -1,5 +1,6 @@
 // Exercises for chapter 05 (book/05-block.md, "Exercises").
 
+import Foundation
 import GPTKit
 
 /// Exercise 5.1: count the parameters.

@@ -1,5 +1,6 @@
 // Exercises for chapter 08 (book/08-scaling.md, "Exercises").
 
+import Foundation
 import GPTKit
 
 /// Exercise 8.1: the parameters that compute.

@@ -1,5 +1,6 @@
 // Exercises for chapter 09 (book/09-finetuning.md, "Exercises").
 
+import Foundation
 import GPTKit
 
 /// Exercise 9.1: the mask of a rendered conversation.

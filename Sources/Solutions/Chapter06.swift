@@ -39,3 +39,25 @@ public enum Chapter06 {
     return Projection.cosineSimilarity(wte.storage[(a * C)..<(a * C + C)], wte.storage[(b * C)..<(b * C + C)])
   }
 }
+
+extension Chapter06 {
+  public static func adamWUpdate(
+    _ p: inout [Float], gradient g: [Float], m: inout [Float], v: inout [Float], step t: Int, lr: Float,
+    weightDecay: Float, beta1: Float, beta2: Float, epsilon: Float
+  ) {
+    let (correction1, correction2) = (1 - pow(beta1, Float(t)), 1 - pow(beta2, Float(t)))
+    for i in p.indices {
+      m[i] = beta1 * m[i] + (1 - beta1) * g[i]
+      v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i]
+      let (mHat, vHat) = (m[i] / correction1, v[i] / correction2)
+      p[i] = p[i] - lr * mHat / (vHat.squareRoot() + epsilon)
+      p[i] *= 1 - lr * weightDecay  // decoupled weight decay; λ = 0 leaves p as it is
+    }
+  }
+
+  public static func learningRate(step: Int, maxLR: Float, minLR: Float, warmupSteps: Int, totalSteps: Int) -> Float {
+    if step < warmupSteps { return maxLR * Float(step + 1) / Float(warmupSteps) }
+    let progress = min(1, Float(step - warmupSteps) / Float(max(1, totalSteps - warmupSteps)))
+    return minLR + (maxLR - minLR) * (1 + cos(Float.pi * progress)) / 2
+  }
+}

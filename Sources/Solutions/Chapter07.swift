@@ -33,4 +33,15 @@ public enum Chapter07 {
     let roundUp = dropped > 0x8000 || (dropped == 0x8000 && kept & 1 == 1)
     return UInt16(truncatingIfNeeded: roundUp ? kept + 1 : kept)
   }
+
+  public static func storeKeyValue(
+    keysT: inout [Float], values: inout [Float], qkv: [Float], position: Int, T: Int, heads NH: Int
+  ) {
+    let C = qkv.count / 3
+    let HS = C / NH
+    for i in 0..<C { keysT[i * T + position] = qkv[C + i] }  // the key, as column `position`
+    for h in 0..<NH {
+      for d in 0..<HS { values[(h * T + position) * HS + d] = qkv[2 * C + h * HS + d] }  // head h's row
+    }
+  }
 }

@@ -29,7 +29,9 @@ enum Chapter00Grader {
       let got = try answer(a, b)
       guard got.shape == [M, N] else { return "(\(M), \(K)) x (\(K), \(N)) should be (\(M), \(N)), got \(got.shape)" }
       let error = got.maxAbsDifference(matmul(a, b))
-      if error > 1e-4 { return "(\(M), \(K)) x (\(K), \(N)): off by up to \(error)" }
+      if error > 1e-4 {
+        return "(\(M), \(K)) x (\(K), \(N)): max |yours - matmul| = \(error) > 0.0001 allowed (out[i, j] sums over k)"
+      }
     }
     return nil
   }
@@ -44,52 +46,54 @@ enum Chapter00Grader {
         return "nan or inf for logits \(x.storage.prefix(3)): subtract the row maximum first"
       }
       let error = got.maxAbsDifference(Softmax.forward(x))
-      if error > 1e-5 { return "off by up to \(error) for rows of \(x.shape)" }
+      if error > 1e-5 {
+        return "rows of \(x.shape): max |yours - Softmax.forward| = \(error) > 0.00001 allowed (each row sums to 1)"
+      }
     }
     return nil
   }
 
+  /// Inputs across [-3, 3], where each of GELU's terms matters (the x³ term most near ±1.5).
   static func geluBackward(_ answer: (Tensor, Tensor) throws -> Tensor) throws -> String? {
-    var rng = SplitMix64(seed: 7)
-    let x = Tensor.randn([4, 8], std: 2, rng: &rng)
-    return try gradeBackward(x, forward: GELU.forward) { try answer(x, $0) }
+    let x = Tensor(shape: [4, 8], storage: (0..<32).map { -3 + 6 * Float($0) / 31 })
+    let s = (2 / Double.pi).squareRoot()
+    let gelu = { (v: Double) in 0.5 * v * (1 + tanh(s * (v + 0.044715 * v * v * v))) }
+    return try gradeBackward(x, forward: { $0.map(gelu) }) { try answer(x, $0) }
   }
 }
 
 @Suite("00 exercises")
 struct Chapter00Exercises {
-  @Test(
-    "0.1 row-major offset",
-    .enabled(if: isAttempted { _ = try rowMajorOffset([0], shape: [1]) }, "not attempted yet"))
-  func offset() throws {
-    let failure = try Chapter00Grader.rowMajorOffset(Exercises.rowMajorOffset)
-    #expect(failure == nil, "\(failure ?? "")")
+  @Test("0.1 row-major offset", .enabled(if: Gradebook.attempted("0.1"), "not attempted yet"))
+  func offset() async {
+    let result = await #expect(processExitsWith: Gradebook.graded, observing: Gradebook.observed) {
+      Gradebook.report { try Chapter00Grader.rowMajorOffset(Exercises.rowMajorOffset) }
+    }
+    Gradebook.record("0.1", result)
   }
 
-  @Test(
-    "0.2 naive matmul",
-    .enabled(
-      if: isAttempted { _ = try naiveMatmul(Tensor(shape: [1, 1]), Tensor(shape: [1, 1])) }, "not attempted yet"))
-  func matmul() throws {
-    let failure = try Chapter00Grader.naiveMatmul(Exercises.naiveMatmul)
-    #expect(failure == nil, "\(failure ?? "")")
+  @Test("0.2 naive matmul", .enabled(if: Gradebook.attempted("0.2"), "not attempted yet"))
+  func matmul() async {
+    let result = await #expect(processExitsWith: Gradebook.graded, observing: Gradebook.observed) {
+      Gradebook.report { try Chapter00Grader.naiveMatmul(Exercises.naiveMatmul) }
+    }
+    Gradebook.record("0.2", result)
   }
 
-  @Test(
-    "0.3 stable softmax",
-    .enabled(if: isAttempted { _ = try softmaxRows(Tensor(shape: [1, 1])) }, "not attempted yet"))
-  func softmax() throws {
-    let failure = try Chapter00Grader.softmaxRows(Exercises.softmaxRows)
-    #expect(failure == nil, "\(failure ?? "")")
+  @Test("0.3 stable softmax", .enabled(if: Gradebook.attempted("0.3"), "not attempted yet"))
+  func softmax() async {
+    let result = await #expect(processExitsWith: Gradebook.graded, observing: Gradebook.observed) {
+      Gradebook.report { try Chapter00Grader.softmaxRows(Exercises.softmaxRows) }
+    }
+    Gradebook.record("0.3", result)
   }
 
-  @Test(
-    "0.4 GELU backward",
-    .enabled(
-      if: isAttempted { _ = try geluBackward(x: Tensor(shape: [1]), dOut: Tensor(shape: [1])) }, "not attempted yet"))
-  func gelu() throws {
-    let failure = try Chapter00Grader.geluBackward { try Exercises.geluBackward(x: $0, dOut: $1) }
-    #expect(failure == nil, "\(failure ?? "")")
+  @Test("0.4 GELU backward", .enabled(if: Gradebook.attempted("0.4"), "not attempted yet"))
+  func gelu() async {
+    let result = await #expect(processExitsWith: Gradebook.graded, observing: Gradebook.observed) {
+      Gradebook.report { try Chapter00Grader.geluBackward { try Exercises.geluBackward(x: $0, dOut: $1) } }
+    }
+    Gradebook.record("0.4", result)
   }
 }
 
@@ -143,6 +147,22 @@ struct Chapter00Graders {
       return dX
     }
     #expect(try Chapter00Grader.geluBackward(firstTermOnly) != nil)
+    // Wrong: d(x³)/dx written as x², the 3 forgotten: off by 3% where the x³ term matters.
+    let missingThree: (Tensor, Tensor) -> Tensor = { x, dOut in
+      let s = (2 / Float.pi).squareRoot()
+      var dX = x
+      for i in x.storage.indices {
+        let v = x.storage[i]
+        let t = tanh(s * (v + 0.044715 * v * v * v))
+        let local = 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * s * (1 + 0.044715 * v * v)
+        dX.storage[i] = local * dOut.storage[i]
+      }
+      return dX
+    }
+    let failure = try Chapter00Grader.geluBackward(missingThree)
+    #expect(failure?.hasPrefix("rel err") == true, "\(failure ?? "accepted")")
+    let relative = failure.flatMap { Double($0.dropFirst(8).prefix { $0 != " " }) } ?? 0
+    #expect(relative > 100 * 1e-4, "caught by a wide margin, not just over the line: \(failure ?? "")")
   }
 
   @Test func unattemptedExercisesAreDetected() {

@@ -79,30 +79,36 @@ enum Chapter01Grader {
 
 @Suite("01 exercises")
 struct Chapter01Exercises {
-  @Test("1.1 character vocabulary", .enabled(if: isAttempted { _ = try characterVocabulary("") }, "not attempted yet"))
-  func vocabulary() throws {
-    let failure = try Chapter01Grader.characterVocabulary(Exercises.characterVocabulary)
-    #expect(failure == nil, "\(failure ?? "")")
+  @Test("1.1 character vocabulary", .enabled(if: Gradebook.attempted("1.1"), "not attempted yet"))
+  func vocabulary() async {
+    let result = await #expect(processExitsWith: Gradebook.graded, observing: Gradebook.observed) {
+      Gradebook.report { try Chapter01Grader.characterVocabulary(Exercises.characterVocabulary) }
+    }
+    Gradebook.record("1.1", result)
   }
 
-  @Test("1.2 pair counts", .enabled(if: isAttempted { _ = try pairCounts([]) }, "not attempted yet"))
-  func counts() throws {
-    let failure = try Chapter01Grader.pairCounts(Exercises.pairCounts)
-    #expect(failure == nil, "\(failure ?? "")")
+  @Test("1.2 pair counts", .enabled(if: Gradebook.attempted("1.2"), "not attempted yet"))
+  func counts() async {
+    let result = await #expect(processExitsWith: Gradebook.graded, observing: Gradebook.observed) {
+      Gradebook.report { try Chapter01Grader.pairCounts(Exercises.pairCounts) }
+    }
+    Gradebook.record("1.2", result)
   }
 
-  @Test(
-    "1.3 merge", .enabled(if: isAttempted { _ = try merge([], pair: TokenPair(0, 0), newID: 0) }, "not attempted yet"))
-  func mergePair() throws {
-    let failure = try Chapter01Grader.merge { try Exercises.merge($0, pair: $1, newID: $2) }
-    #expect(failure == nil, "\(failure ?? "")")
+  @Test("1.3 merge", .enabled(if: Gradebook.attempted("1.3"), "not attempted yet"))
+  func mergePair() async {
+    let result = await #expect(processExitsWith: Gradebook.graded, observing: Gradebook.observed) {
+      Gradebook.report { try Chapter01Grader.merge { try Exercises.merge($0, pair: $1, newID: $2) } }
+    }
+    Gradebook.record("1.3", result)
   }
 
-  @Test(
-    "1.4 train merges by hand", .enabled(if: isAttempted { _ = try trainMerges("", count: 0) }, "not attempted yet"))
-  func training() throws {
-    let failure = try Chapter01Grader.trainMerges(Exercises.trainMerges)
-    #expect(failure == nil, "\(failure ?? "")")
+  @Test("1.4 train merges by hand", .enabled(if: Gradebook.attempted("1.4"), "not attempted yet"))
+  func training() async {
+    let result = await #expect(processExitsWith: Gradebook.graded, observing: Gradebook.observed) {
+      Gradebook.report { try Chapter01Grader.trainMerges(Exercises.trainMerges) }
+    }
+    Gradebook.record("1.4", result)
   }
 }
 

@@ -10,7 +10,9 @@ enum Chapter03Grader {
       let got = try answer(T, C)
       guard got.shape == [T, C] else { return "(\(T), \(C)): shape \(got.shape)" }
       let error = got.maxAbsDifference(Embedding.sinusoidal(T: T, C: C))
-      if error > 1e-5 { return "(\(T), \(C)): off by up to \(error)" }
+      if error > 1e-5 {
+        return "(\(T), \(C)): max |yours - Embedding.sinusoidal| = \(error) > 0.00001 allowed (sin on even columns)"
+      }
     }
     return nil
   }
@@ -29,7 +31,11 @@ enum Chapter03Grader {
     }
     let got = try answer(dOut, tokens, 5)
     guard got.shape == [5, 4] else { return "shape \(got.shape), want [5, 4]" }
-    return got.maxAbsDifference(want) < 1e-5 ? nil : "token 3 appears 3 times: its row must be the sum of 3 gradients"
+    let error = got.maxAbsDifference(want)
+    return error < 1e-5
+      ? nil
+      : "max |yours - Embedding.backward| = \(error) > 0.00001 allowed; token 3 appears 3 times: its row must be "
+        + "the sum of 3 gradients"
   }
 
   static func cosine(_ answer: ([Float], [Float]) throws -> Float) throws -> String? {
@@ -47,28 +53,28 @@ enum Chapter03Grader {
 
 @Suite("03 exercises")
 struct Chapter03Exercises {
-  @Test(
-    "3.1 sinusoidal encoding", .enabled(if: isAttempted { _ = try sinusoidalEncoding(T: 1, C: 2) }, "not attempted yet")
-  )
-  func sinusoidal() throws {
-    let failure = try Chapter03Grader.sinusoidal { try sinusoidalEncoding(T: $0, C: $1) }
-    #expect(failure == nil, "\(failure ?? "")")
+  @Test("3.1 sinusoidal encoding", .enabled(if: Gradebook.attempted("3.1"), "not attempted yet"))
+  func sinusoidal() async {
+    let result = await #expect(processExitsWith: Gradebook.graded, observing: Gradebook.observed) {
+      Gradebook.report { try Chapter03Grader.sinusoidal { try sinusoidalEncoding(T: $0, C: $1) } }
+    }
+    Gradebook.record("3.1", result)
   }
 
-  @Test(
-    "3.2 embedding backward",
-    .enabled(
-      if: isAttempted { _ = try embeddingBackward(dOut: Tensor(shape: [1, 1]), tokens: [0], V: 1) }, "not attempted yet"
-    ))
-  func backward() throws {
-    let failure = try Chapter03Grader.backward { try embeddingBackward(dOut: $0, tokens: $1, V: $2) }
-    #expect(failure == nil, "\(failure ?? "")")
+  @Test("3.2 embedding backward", .enabled(if: Gradebook.attempted("3.2"), "not attempted yet"))
+  func backward() async {
+    let result = await #expect(processExitsWith: Gradebook.graded, observing: Gradebook.observed) {
+      Gradebook.report { try Chapter03Grader.backward { try embeddingBackward(dOut: $0, tokens: $1, V: $2) } }
+    }
+    Gradebook.record("3.2", result)
   }
 
-  @Test("3.3 cosine similarity", .enabled(if: isAttempted { _ = try cosineSimilarity([1], [1]) }, "not attempted yet"))
-  func cosine() throws {
-    let failure = try Chapter03Grader.cosine(Exercises.cosineSimilarity)
-    #expect(failure == nil, "\(failure ?? "")")
+  @Test("3.3 cosine similarity", .enabled(if: Gradebook.attempted("3.3"), "not attempted yet"))
+  func cosine() async {
+    let result = await #expect(processExitsWith: Gradebook.graded, observing: Gradebook.observed) {
+      Gradebook.report { try Chapter03Grader.cosine(Exercises.cosineSimilarity) }
+    }
+    Gradebook.record("3.3", result)
   }
 }
 

@@ -21,48 +21,52 @@ enum Chapter05Grader {
     let x = Tensor.randn([5, 12], mean: 2, std: 3, rng: &rng)
     let (w, b) = (Tensor.randn([12], rng: &rng), Tensor.randn([12], rng: &rng))
     let got = try answer(x, w, b)
+    guard got.shape == x.shape else { return "shape \(got.shape), want the input's \(x.shape)" }
     let error = got.maxAbsDifference(LayerNorm.forward(x, weight: w, bias: b).out)
-    return error < 1e-4 ? nil : "off by up to \(error)"
+    return error < 1e-4
+      ? nil : "max |yours - LayerNorm.forward| = \(error) > 0.0001 allowed (each row: mean 0, variance 1, then w, b)"
   }
 
   static func backward(_ answer: (Tensor, Tensor, Tensor) throws -> Tensor) throws -> String? {
     var rng = SplitMix64(seed: 52)
     let x = Tensor.randn([3, 8], rng: &rng)
     let (w, b) = (Tensor.randn([8], rng: &rng), Tensor.randn([8], rng: &rng))
-    return try gradeBackward(x, forward: { LayerNorm.forward($0, weight: w, bias: b).out }) { try answer(x, w, $0) }
+    let forward = { (v: [Double]) in  // LayerNorm in double precision, row by row
+      stride(from: 0, to: v.count, by: 8).flatMap { start -> [Double] in
+        let row = v[start..<(start + 8)]
+        let mean = row.reduce(0, +) / 8
+        let rstd = 1 / (row.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / 8 + 1e-5).squareRoot()
+        return row.enumerated().map { c, value in (value - mean) * rstd * Double(w[c]) + Double(b[c]) }
+      }
+    }
+    return try gradeBackward(x, forward: forward) { try answer(x, w, $0) }
   }
 }
 
 @Suite("05 exercises")
 struct Chapter05Exercises {
-  @Test(
-    "5.1 parameter count",
-    .enabled(if: isAttempted { _ = try parameterCount(V: 1, T: 1, C: 1, L: 1, tied: true) }, "not attempted yet"))
-  func count() throws {
-    let failure = try Chapter05Grader.count { try parameterCount(V: $0, T: $1, C: $2, L: $3, tied: $4) }
-    #expect(failure == nil, "\(failure ?? "")")
+  @Test("5.1 parameter count", .enabled(if: Gradebook.attempted("5.1"), "not attempted yet"))
+  func count() async {
+    let result = await #expect(processExitsWith: Gradebook.graded, observing: Gradebook.observed) {
+      Gradebook.report { try Chapter05Grader.count { try parameterCount(V: $0, T: $1, C: $2, L: $3, tied: $4) } }
+    }
+    Gradebook.record("5.1", result)
   }
 
-  @Test(
-    "5.2 LayerNorm forward",
-    .enabled(
-      if: isAttempted {
-        _ = try layerNormForward(Tensor(shape: [1, 2]), weight: Tensor(shape: [2]), bias: Tensor(shape: [2]))
-      }, "not attempted yet"))
-  func forward() throws {
-    let failure = try Chapter05Grader.forward { try layerNormForward($0, weight: $1, bias: $2) }
-    #expect(failure == nil, "\(failure ?? "")")
+  @Test("5.2 LayerNorm forward", .enabled(if: Gradebook.attempted("5.2"), "not attempted yet"))
+  func forward() async {
+    let result = await #expect(processExitsWith: Gradebook.graded, observing: Gradebook.observed) {
+      Gradebook.report { try Chapter05Grader.forward { try layerNormForward($0, weight: $1, bias: $2) } }
+    }
+    Gradebook.record("5.2", result)
   }
 
-  @Test(
-    "5.3 LayerNorm backward",
-    .enabled(
-      if: isAttempted {
-        _ = try layerNormBackward(Tensor(shape: [1, 2]), weight: Tensor(shape: [2]), dOut: Tensor(shape: [1, 2]))
-      }, "not attempted yet"))
-  func backward() throws {
-    let failure = try Chapter05Grader.backward { try layerNormBackward($0, weight: $1, dOut: $2) }
-    #expect(failure == nil, "\(failure ?? "")")
+  @Test("5.3 LayerNorm backward", .enabled(if: Gradebook.attempted("5.3"), "not attempted yet"))
+  func backward() async {
+    let result = await #expect(processExitsWith: Gradebook.graded, observing: Gradebook.observed) {
+      Gradebook.report { try Chapter05Grader.backward { try layerNormBackward($0, weight: $1, dOut: $2) } }
+    }
+    Gradebook.record("5.3", result)
   }
 }
 
@@ -102,5 +106,20 @@ struct Chapter05Graders {
         }
         return dX
       } != nil)
+    // Wrong: the mean of dNorm subtracted, but the term through the variance forgotten.
+    let noVarianceTerm = try Chapter05Grader.backward { x, w, dOut in
+      let C = x.shape[1]
+      var dX = x
+      for n in 0..<x.shape[0] {
+        let row = x.storage[(n * C)..<((n + 1) * C)]
+        let mean = row.reduce(0, +) / Float(C)
+        let rstd = 1 / (row.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(C) + 1e-5).squareRoot()
+        let dNorm = (0..<C).map { dOut[n, $0] * w[$0] }
+        let meanDNorm = dNorm.reduce(0, +) / Float(C)
+        for c in 0..<C { dX[n, c] = (dNorm[c] - meanDNorm) * rstd }
+      }
+      return dX
+    }
+    #expect(noVarianceTerm?.hasPrefix("rel err") == true, "\(noVarianceTerm ?? "accepted")")
   }
 }

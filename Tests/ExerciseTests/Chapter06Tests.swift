@@ -84,51 +84,180 @@ enum Chapter06Grader {
   }
 }
 
+extension Chapter06Grader {
+  typealias Update = (inout [Float], [Float], inout [Float], inout [Float], Int, Float, Float, Float, Float, Float)
+    throws
+    -> Void
+
+  /// Five steps on a tensor of 40, with and without weight decay, against `AdamW.update`.
+  static func adamW(_ answer: Update) throws -> String? {
+    var (p, m, v) = ([Float(1)], [Float(0)], [Float(0)])
+    try answer(&p, [0.5], &m, &v, 1, 0.1, 0, 0.9, 0.95, 1e-8)
+    guard abs(p[0] - 0.9) < 1e-6, abs(m[0] - 0.05) < 1e-7, abs(v[0] - 0.0125) < 1e-7 else {
+      return "the worked example: got p \(p), m \(m), v \(v); want p [0.9], m [0.05], v [0.0125]"
+    }
+    let layout = ParameterLayout([
+      ("transformer.h.0.mlp.c_fc.weight", [5, 4]), ("transformer.h.0.mlp.c_fc.bias", [20]),
+    ])
+    let optimizer = AdamW(layout, weightDecay: 0.1)
+    let (weights, gradients) = (ParameterBuffer(layout), ParameterBuffer(layout))
+    var rng = SplitMix64(seed: 61)
+    for i in 0..<40 { weights.base[i] = rng.nextNormal() }
+    func slice(_ buffer: ParameterBuffer, _ e: Int) -> [Float] {  // tensor e of the two, (20) each
+      Array(UnsafeBufferPointer(start: buffer.base + 20 * e, count: 20))
+    }
+    let zeros = [Float](repeating: 0, count: 20)
+    var mine = (0..<2).map { e in (p: slice(weights, e), m: zeros, v: zeros) }
+    for t in 1...5 {
+      for i in 0..<40 { gradients.base[i] = rng.nextNormal() }
+      optimizer.update(weights, gradients: gradients, lr: 0.01)
+      for e in 0..<2 {
+        var (p, m, v) = mine[e]
+        try answer(&p, slice(gradients, e), &m, &v, t, 0.01, e == 0 ? 0.1 : 0, 0.9, 0.95, 1e-8)
+        mine[e] = (p, m, v)
+      }
+      let got = mine[0].p + mine[1].p
+      let want = Array(UnsafeBufferPointer(start: weights.base, count: 40))
+      let worst = zip(got, want).map { abs($0 - $1) }.max() ?? .infinity
+      guard got.count == 40, worst < 1e-6 else {
+        return "step \(t) of a (5, 4) weight (λ 0.1) and a (20) bias (λ 0): max |yours - AdamW.update| = "
+          + "\(worst) > 1e-6 allowed (bias correction uses β^t; decay multiplies p by 1 - lr·λ after the step)"
+      }
+    }
+    return nil
+  }
+
+  static func schedule(_ answer: (Int, Float, Float, Int, Int) throws -> Float) throws -> String? {
+    for (maxLR, minLR, warmup, total) in [
+      (Float(1e-3), Float(1e-4), 10, 110), (3e-3, 3e-4, 100, 1500), (1e-2, 0, 1, 5),
+    ] {
+      let reference = LearningRateSchedule(maxLR: maxLR, minLR: minLR, warmupSteps: warmup, totalSteps: total)
+      for step in 0...(total + 2) {
+        let (got, want) = (try answer(step, maxLR, minLR, warmup, total), reference.rate(at: step))
+        if !(abs(got - want) <= 1e-6 * maxLR) {
+          return "max \(maxLR), min \(minLR), \(warmup) warmup steps of \(total): step \(step) gives \(got), want "
+            + "\(want) (within 1e-6 of the maximum)"
+        }
+      }
+    }
+    return nil
+  }
+}
+
 @Suite("06 exercises")
 struct Chapter06Exercises {
-  @Test(
-    "6.1 the starting line",
-    .enabled(if: isAttempted { _ = try expectedInitialLoss(vocabularySize: 2) }, "not attempted yet"))
-  func starting() throws {
-    let failure = try Chapter06Grader.initialLoss { try expectedInitialLoss(vocabularySize: $0) }
-    #expect(failure == nil, "\(failure ?? "")")
+  @Test("6.1 the starting line", .enabled(if: Gradebook.attempted("6.1"), "not attempted yet"))
+  func starting() async {
+    let result = await #expect(processExitsWith: Gradebook.graded, observing: Gradebook.observed) {
+      Gradebook.report { try Chapter06Grader.initialLoss { try expectedInitialLoss(vocabularySize: $0) } }
+    }
+    Gradebook.record("6.1", result)
   }
 
-  @Test(
-    "6.2 overfit on purpose",
-    .enabled(
-      if: isAttempted { _ = try overfit(GPT(Chapter06Grader.config), x: [0], y: [0], B: 1, T: 1, steps: 0, lr: 0) },
-      "not attempted yet"))
-  func overfitOnPurpose() throws {
-    let failure = try Chapter06Grader.overfit { try overfit($0, x: $1, y: $2, B: $3, T: $4, steps: $5, lr: $6) }
-    #expect(failure == nil, "\(failure ?? "")")
+  @Test("6.2 overfit on purpose", .enabled(if: Gradebook.attempted("6.2"), "not attempted yet"))
+  func overfitOnPurpose() async {
+    let result = await #expect(processExitsWith: Gradebook.graded, observing: Gradebook.observed) {
+      Gradebook.report {
+        try Chapter06Grader.overfit { try overfit($0, x: $1, y: $2, B: $3, T: $4, steps: $5, lr: $6) }
+      }
+    }
+    Gradebook.record("6.2", result)
   }
 
-  @Test("6.3 feel the learning rate", .enabled(if: isAttempted { _ = try classify(losses: [1]) }, "not attempted yet"))
-  func learningRate() throws {
-    let failure = try Chapter06Grader.classify { try classify(losses: $0) }
-    #expect(failure == nil, "\(failure ?? "")")
+  @Test("6.3 feel the learning rate", .enabled(if: Gradebook.attempted("6.3"), "not attempted yet"))
+  func learningRate() async {
+    let result = await #expect(processExitsWith: Gradebook.graded, observing: Gradebook.observed) {
+      Gradebook.report { try Chapter06Grader.classify { try classify(losses: $0) } }
+    }
+    Gradebook.record("6.3", result)
   }
 
-  @Test(
-    "6.4 the judge",
-    .enabled(if: isAttempted { _ = try overfittingStart(train: [1], validation: [1]) }, "not attempted yet"))
-  func judge() throws {
-    let failure = try Chapter06Grader.overfittingStart { try overfittingStart(train: $0, validation: $1) }
-    #expect(failure == nil, "\(failure ?? "")")
+  @Test("6.4 the judge", .enabled(if: Gradebook.attempted("6.4"), "not attempted yet"))
+  func judge() async {
+    let result = await #expect(processExitsWith: Gradebook.graded, observing: Gradebook.observed) {
+      Gradebook.report { try Chapter06Grader.overfittingStart { try overfittingStart(train: $0, validation: $1) } }
+    }
+    Gradebook.record("6.4", result)
   }
 
-  @Test(
-    "6.5 embedding cosine",
-    .enabled(if: isAttempted { _ = try embeddingCosine(GPT(Chapter06Grader.config), 0, 1) }, "not attempted yet"))
-  func cosine() throws {
-    let failure = try Chapter06Grader.cosine { try embeddingCosine($0, $1, $2) }
-    #expect(failure == nil, "\(failure ?? "")")
+  @Test("6.6 the AdamW update", .enabled(if: Gradebook.attempted("6.6"), "not attempted yet"))
+  func adamW() async {
+    let result = await #expect(processExitsWith: Gradebook.graded, observing: Gradebook.observed) {
+      Gradebook.report {
+        try Chapter06Grader.adamW {
+          try adamWUpdate(
+            &$0, gradient: $1, m: &$2, v: &$3, step: $4, lr: $5, weightDecay: $6, beta1: $7, beta2: $8, epsilon: $9)
+        }
+      }
+    }
+    Gradebook.record("6.6", result)
+  }
+
+  @Test("6.7 warmup, then cosine", .enabled(if: Gradebook.attempted("6.7"), "not attempted yet"))
+  func schedule() async {
+    let result = await #expect(processExitsWith: Gradebook.graded, observing: Gradebook.observed) {
+      Gradebook.report {
+        try Chapter06Grader.schedule {
+          try Exercises.learningRate(step: $0, maxLR: $1, minLR: $2, warmupSteps: $3, totalSteps: $4)
+        }
+      }
+    }
+    Gradebook.record("6.7", result)
+  }
+
+  @Test("6.5 embedding cosine", .enabled(if: Gradebook.attempted("6.5"), "not attempted yet"))
+  func cosine() async {
+    let result = await #expect(processExitsWith: Gradebook.graded, observing: Gradebook.observed) {
+      Gradebook.report { try Chapter06Grader.cosine { try embeddingCosine($0, $1, $2) } }
+    }
+    Gradebook.record("6.5", result)
   }
 }
 
 @Suite("06 graders accept the solutions and reject wrong answers")
 struct Chapter06Graders {
+  @Test func adamW() throws {
+    #expect(try Chapter06Grader.adamW(Chapter06.adamWUpdate) == nil)
+    // Wrong: no bias correction, so the first steps are a tenth of their size.
+    let uncorrected = try Chapter06Grader.adamW { p, g, m, v, _, lr, decay, b1, b2, eps in
+      Chapter06.adamWUpdate(
+        &p, gradient: g, m: &m, v: &v, step: 10_000, lr: lr, weightDecay: decay, beta1: b1,
+        beta2: b2, epsilon: eps)
+    }
+    #expect(uncorrected?.hasPrefix("the worked example") == true, "\(uncorrected ?? "accepted")")
+    // Wrong: weight decay on every tensor, the bias included (λ ignored).
+    let decayEverything = try Chapter06Grader.adamW { p, g, m, v, t, lr, _, b1, b2, eps in
+      Chapter06.adamWUpdate(
+        &p, gradient: g, m: &m, v: &v, step: t, lr: lr, weightDecay: 0.1, beta1: b1,
+        beta2: b2, epsilon: eps)
+    }
+    #expect(decayEverything?.hasPrefix("the worked example") == true, "\(decayEverything ?? "accepted")")
+    // Wrong: decay mixed into the gradient (Adam's L2), not decoupled.
+    let coupled = try Chapter06Grader.adamW { p, g, m, v, t, lr, decay, b1, b2, eps in
+      let mixed = zip(g, p).map { $0 + decay * $1 }
+      Chapter06.adamWUpdate(
+        &p, gradient: mixed, m: &m, v: &v, step: t, lr: lr, weightDecay: 0, beta1: b1,
+        beta2: b2, epsilon: eps)
+    }
+    #expect(coupled?.hasPrefix("step 1") == true, "\(coupled ?? "accepted")")
+  }
+
+  @Test func schedule() throws {
+    #expect(try Chapter06Grader.schedule(Chapter06.learningRate) == nil)
+    // Wrong: the warmup starts at step 0 with a rate of 0, one step behind.
+    let late = try Chapter06Grader.schedule { step, maxLR, minLR, warmup, total in
+      step < warmup
+        ? maxLR * Float(step) / Float(warmup)
+        : Chapter06.learningRate(step: step, maxLR: maxLR, minLR: minLR, warmupSteps: warmup, totalSteps: total)
+    }
+    #expect(late?.contains("step 0 gives 0.0") == true, "\(late ?? "accepted")")
+    // Wrong: the cosine decays to 0 instead of to the floor.
+    let toZero = try Chapter06Grader.schedule { step, maxLR, _, warmup, total in
+      Chapter06.learningRate(step: step, maxLR: maxLR, minLR: 0, warmupSteps: warmup, totalSteps: total)
+    }
+    #expect(toZero != nil)
+  }
+
   @Test func starting() throws {
     #expect(try Chapter06Grader.initialLoss(Chapter06.expectedInitialLoss) == nil)
     #expect(try Chapter06Grader.initialLoss { log2(Float($0)) } != nil)  // wrong: bits, not nats

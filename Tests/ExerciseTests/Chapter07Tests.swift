@@ -15,12 +15,17 @@ enum Chapter07Grader {
   }
 
   static func temperature(_ answer: ([Float], Float) throws -> [Float]) throws -> String? {
-    let logits: [Float] = [2, 1, 0.5, -1, 1000 / 1000]
-    for t: Float in [0.5, 1, 2] {
+    // The last case overflows exp unless the maximum is subtracted first.
+    for (logits, t) in [
+      ([2, 1, 0.5, -1, 1], 0.5), ([2, 1, 0.5, -1, 1], 1), ([2, 1, 0.5, -1, 1], 2), ([100, 99, 50], 0.5),
+    ]
+      as [([Float], Float)]
+    {
       let want = Sampler.distribution(logits, previous: [], options: SamplingOptions(temperature: t))
       let got = try answer(logits, t)
       guard got.count == want.count, zip(got, want).allSatisfy({ abs($0 - $1) < 1e-5 }) else {
-        return "temperature \(t): got \(got), want \(want)"
+        return "logits \(logits) at temperature \(t): got \(got), want \(want) (each within 0.00001; "
+          + "nan means exp overflowed: subtract the maximum)"
       }
     }
     return nil
@@ -53,39 +58,111 @@ enum Chapter07Grader {
   }
 }
 
+extension Chapter07Grader {
+  typealias Store = (inout [Float], inout [Float], [Float], Int, Int, Int) throws -> Void
+
+  /// Fills a cache of T 5 for 2 heads of 3 position by position, against `KVCache`'s layout.
+  static func store(_ answer: Store) throws -> String? {
+    var (k, v) = ([Float](repeating: 0, count: 6), [Float](repeating: 0, count: 6))
+    try answer(&k, &v, [1, 2, 3, 4, 5, 6], 1, 3, 1)
+    guard k == [0, 3, 0, 0, 4, 0], v == [0, 0, 5, 6, 0, 0] else {
+      return "the worked example: got keysT \(k), values \(v); want [0, 3, 0, 0, 4, 0] and [0, 0, 5, 6, 0, 0]"
+    }
+    let (T, NH, HS) = (5, 2, 3)
+    let C = NH * HS
+    var (keysT, values) = ([Float](repeating: 0, count: C * T), [Float](repeating: 0, count: C * T))
+    for p in 0..<T {
+      let qkv = (0..<(3 * C)).map { Float(100 * p + $0) }  // position p's q, k, v
+      try answer(&keysT, &values, qkv, p, T, NH)
+      guard keysT.count == C * T, values.count == C * T else { return "keysT and values must keep C·T = \(C * T)" }
+      for i in 0..<C where keysT[i * T + p] != qkv[C + i] {
+        return "position \(p): keysT[\(i) * T + \(p)] is \(keysT[i * T + p]), want key element \(i) = \(qkv[C + i]) "
+          + "(keys are stored transposed, (C, T))"
+      }
+      for h in 0..<NH {
+        for d in 0..<HS where values[(h * T + p) * HS + d] != qkv[2 * C + h * HS + d] {
+          return "position \(p), head \(h): values[(\(h) * T + \(p)) * HS + \(d)] is "
+            + "\(values[(h * T + p) * HS + d]), want \(qkv[2 * C + h * HS + d]) ((NH, T, HS): one block per head)"
+        }
+      }
+    }
+    return nil
+  }
+}
+
 @Suite("07 exercises")
 struct Chapter07Exercises {
-  @Test("7.1 greedy", .enabled(if: isAttempted { _ = try greedyPick([0]) }, "not attempted yet"))
-  func greedy() throws {
-    let failure = try Chapter07Grader.greedy(Exercises.greedyPick)
-    #expect(failure == nil, "\(failure ?? "")")
+  @Test("7.5 the KV cache's append", .enabled(if: Gradebook.attempted("7.5"), "not attempted yet"))
+  func store() async {
+    let result = await #expect(processExitsWith: Gradebook.graded, observing: Gradebook.observed) {
+      Gradebook.report {
+        try Chapter07Grader.store {
+          try storeKeyValue(keysT: &$0, values: &$1, qkv: $2, position: $3, T: $4, heads: $5)
+        }
+      }
+    }
+    Gradebook.record("7.5", result)
   }
 
-  @Test(
-    "7.2 temperature",
-    .enabled(if: isAttempted { _ = try temperatureSoftmax([0], temperature: 1) }, "not attempted yet"))
-  func temperature() throws {
-    let failure = try Chapter07Grader.temperature { try temperatureSoftmax($0, temperature: $1) }
-    #expect(failure == nil, "\(failure ?? "")")
+  @Test("7.1 greedy", .enabled(if: Gradebook.attempted("7.1"), "not attempted yet"))
+  func greedy() async {
+    let result = await #expect(processExitsWith: Gradebook.graded, observing: Gradebook.observed) {
+      Gradebook.report { try Chapter07Grader.greedy(Exercises.greedyPick) }
+    }
+    Gradebook.record("7.1", result)
   }
 
-  @Test("7.3 top-p", .enabled(if: isAttempted { _ = try topP([1], p: 1) }, "not attempted yet"))
-  func nucleus() throws {
-    let failure = try Chapter07Grader.nucleus { try topP($0, p: $1) }
-    #expect(failure == nil, "\(failure ?? "")")
+  @Test("7.2 temperature", .enabled(if: Gradebook.attempted("7.2"), "not attempted yet"))
+  func temperature() async {
+    let result = await #expect(processExitsWith: Gradebook.graded, observing: Gradebook.observed) {
+      Gradebook.report { try Chapter07Grader.temperature { try temperatureSoftmax($0, temperature: $1) } }
+    }
+    Gradebook.record("7.2", result)
+  }
+
+  @Test("7.3 top-p", .enabled(if: Gradebook.attempted("7.3"), "not attempted yet"))
+  func nucleus() async {
+    let result = await #expect(processExitsWith: Gradebook.graded, observing: Gradebook.observed) {
+      Gradebook.report { try Chapter07Grader.nucleus { try topP($0, p: $1) } }
+    }
+    Gradebook.record("7.3", result)
   }
 }
 
 extension Chapter07Exercises {
-  @Test("7.4 BFloat16", .enabled(if: isAttempted { _ = try bfloat16Bits(1) }, "not attempted yet"))
-  func bfloat16() throws {
-    let failure = try Chapter07Grader.bfloat16(Exercises.bfloat16Bits)
-    #expect(failure == nil, "\(failure ?? "")")
+  @Test("7.4 BFloat16", .enabled(if: Gradebook.attempted("7.4"), "not attempted yet"))
+  func bfloat16() async {
+    let result = await #expect(processExitsWith: Gradebook.graded, observing: Gradebook.observed) {
+      Gradebook.report { try Chapter07Grader.bfloat16(Exercises.bfloat16Bits) }
+    }
+    Gradebook.record("7.4", result)
   }
 }
 
 @Suite("07 graders accept the solutions and reject wrong answers")
 struct Chapter07Graders {
+  @Test func store() throws {
+    #expect(
+      try Chapter07Grader.store {
+        try Chapter07.storeKeyValue(keysT: &$0, values: &$1, qkv: $2, position: $3, T: $4, heads: $5)
+      } == nil)
+    // Wrong: the key stored as a row of a (T, C) table, not a column of (C, T).
+    let rows = try Chapter07Grader.store { keysT, values, qkv, p, T, NH in
+      let C = qkv.count / 3
+      Chapter07.storeKeyValue(keysT: &keysT, values: &values, qkv: qkv, position: p, T: T, heads: NH)
+      for i in 0..<C { keysT[i * T + p] = 0 }
+      for i in 0..<C { keysT[p * C + i] = qkv[C + i] }
+    }
+    #expect(rows != nil)
+    // Wrong: values laid out (T, C) like the fused buffer, not one block per head.
+    let interleaved = try Chapter07Grader.store { keysT, values, qkv, p, T, NH in
+      let C = qkv.count / 3
+      for i in 0..<C { keysT[i * T + p] = qkv[C + i] }
+      for i in 0..<C { values[p * C + i] = qkv[2 * C + i] }
+    }
+    #expect(interleaved?.contains("one block per head") == true, "\(interleaved ?? "accepted")")
+  }
+
   @Test func greedy() throws {
     #expect(try Chapter07Grader.greedy(Chapter07.greedyPick) == nil)
     #expect(try Chapter07Grader.greedy { $0.indices.min { $0 < $1 }! } != nil)  // wrong: the first index, always
@@ -97,6 +174,12 @@ struct Chapter07Graders {
     #expect(
       try Chapter07Grader.temperature { l, t in Chapter07.temperatureSoftmax(l.map { $0 * t * t }, temperature: t) }
         != nil)
+    // Wrong: the textbook softmax without the maximum, nan at logit 100 / 0.5.
+    #expect(
+      try Chapter07Grader.temperature { l, t in
+        let e = l.map { exp($0 / t) }
+        return e.map { $0 / e.reduce(0, +) }
+      } != nil)
   }
 
   @Test func nucleus() throws {

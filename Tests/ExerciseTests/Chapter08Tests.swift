@@ -76,45 +76,48 @@ enum Chapter08Grader {
 
 @Suite("08 exercises")
 struct Chapter08Exercises {
-  @Test(
-    "8.1 non-embedding parameters",
-    .enabled(if: isAttempted { _ = try nonEmbeddingParameters(.gpt2Small) }, "not attempted yet"))
-  func nonEmbedding() throws {
-    let failure = try Chapter08Grader.nonEmbedding { try nonEmbeddingParameters($0) }
-    #expect(failure == nil, "\(failure ?? "")")
-  }
-
-  @Test("8.2 FLOPs per token", .enabled(if: isAttempted { _ = try flopsPerToken(.gpt2Small) }, "not attempted yet"))
-  func flops() throws {
-    let failure = try Chapter08Grader.flops { try flopsPerToken($0) }
-    #expect(failure == nil, "\(failure ?? "")")
-  }
-
-  @Test(
-    "8.3 a power law by least squares", .enabled(if: isAttempted { _ = try fitPowerLaw([]) }, "not attempted yet"))
-  func powerLaw() throws {
-    let failure = try Chapter08Grader.powerLaw { try fitPowerLaw($0) }
-    #expect(failure == nil, "\(failure ?? "")")
-  }
-
-  @Test(
-    "8.4 the compute-optimal split",
-    .enabled(if: isAttempted { _ = try computeOptimal(budget: 1, law: .chinchilla) }, "not attempted yet"))
-  func optimum() throws {
-    let failure = try Chapter08Grader.optimum { try computeOptimal(budget: $0, law: $1) }
-    #expect(failure == nil, "\(failure ?? "")")
-  }
-
-  @Test(
-    "8.5 MFU from a step time",
-    .enabled(
-      if: isAttempted { _ = try utilisation(stepSeconds: 1, tokensPerStep: 1, flopsPerToken: 1, peakGFLOPs: 1) },
-      "not attempted yet"))
-  func mfu() throws {
-    let failure = try Chapter08Grader.utilisation {
-      try utilisation(stepSeconds: $0, tokensPerStep: $1, flopsPerToken: $2, peakGFLOPs: $3)
+  @Test("8.1 non-embedding parameters", .enabled(if: Gradebook.attempted("8.1"), "not attempted yet"))
+  func nonEmbedding() async {
+    let result = await #expect(processExitsWith: Gradebook.graded, observing: Gradebook.observed) {
+      Gradebook.report { try Chapter08Grader.nonEmbedding { try nonEmbeddingParameters($0) } }
     }
-    #expect(failure == nil, "\(failure ?? "")")
+    Gradebook.record("8.1", result)
+  }
+
+  @Test("8.2 FLOPs per token", .enabled(if: Gradebook.attempted("8.2"), "not attempted yet"))
+  func flops() async {
+    let result = await #expect(processExitsWith: Gradebook.graded, observing: Gradebook.observed) {
+      Gradebook.report { try Chapter08Grader.flops { try flopsPerToken($0) } }
+    }
+    Gradebook.record("8.2", result)
+  }
+
+  @Test("8.3 a power law by least squares", .enabled(if: Gradebook.attempted("8.3"), "not attempted yet"))
+  func powerLaw() async {
+    let result = await #expect(processExitsWith: Gradebook.graded, observing: Gradebook.observed) {
+      Gradebook.report { try Chapter08Grader.powerLaw { try fitPowerLaw($0) } }
+    }
+    Gradebook.record("8.3", result)
+  }
+
+  @Test("8.4 the compute-optimal split", .enabled(if: Gradebook.attempted("8.4"), "not attempted yet"))
+  func optimum() async {
+    let result = await #expect(processExitsWith: Gradebook.graded, observing: Gradebook.observed) {
+      Gradebook.report { try Chapter08Grader.optimum { try computeOptimal(budget: $0, law: $1) } }
+    }
+    Gradebook.record("8.4", result)
+  }
+
+  @Test("8.5 MFU from a step time", .enabled(if: Gradebook.attempted("8.5"), "not attempted yet"))
+  func mfu() async {
+    let result = await #expect(processExitsWith: Gradebook.graded, observing: Gradebook.observed) {
+      Gradebook.report {
+        try Chapter08Grader.utilisation {
+          try utilisation(stepSeconds: $0, tokensPerStep: $1, flopsPerToken: $2, peakGFLOPs: $3)
+        }
+      }
+    }
+    Gradebook.record("8.5", result)
   }
 }
 

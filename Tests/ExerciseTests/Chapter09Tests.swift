@@ -140,57 +140,48 @@ enum Chapter09Grader {
 
 @Suite("09 exercises")
 struct Chapter09Exercises {
-  @Test(
-    "9.1 the mask of a rendered conversation",
-    .enabled(if: isAttempted { _ = try assistantMask([], format: Chapter09Grader.format) }, "not attempted yet"))
-  func mask() throws {
-    let failure = try Chapter09Grader.mask { try assistantMask($0, format: $1) }
-    #expect(failure == nil, "\(failure ?? "")")
+  @Test("9.1 the mask of a rendered conversation", .enabled(if: Gradebook.attempted("9.1"), "not attempted yet"))
+  func mask() async {
+    let result = await #expect(processExitsWith: Gradebook.graded, observing: Gradebook.observed) {
+      Gradebook.report { try Chapter09Grader.mask { try assistantMask($0, format: $1) } }
+    }
+    Gradebook.record("9.1", result)
   }
 
-  @Test(
-    "9.2 the masked mean loss",
-    .enabled(if: isAttempted { _ = try maskedMeanLoss(logits: [], targets: [], B: 0, T: 0, V: 0) }, "not attempted yet")
-  )
-  func meanLoss() throws {
-    let failure = try Chapter09Grader.meanLoss { try maskedMeanLoss(logits: $0, targets: $1, B: $2, T: $3, V: $4) }
-    #expect(failure == nil, "\(failure ?? "")")
+  @Test("9.2 the masked mean loss", .enabled(if: Gradebook.attempted("9.2"), "not attempted yet"))
+  func meanLoss() async {
+    let result = await #expect(processExitsWith: Gradebook.graded, observing: Gradebook.observed) {
+      Gradebook.report {
+        try Chapter09Grader.meanLoss { try maskedMeanLoss(logits: $0, targets: $1, B: $2, T: $3, V: $4) }
+      }
+    }
+    Gradebook.record("9.2", result)
   }
 
-  @Test(
-    "9.3 LoRA forward",
-    .enabled(
-      if: isAttempted {
-        _ = try Exercises.loraForward(
-          Tensor(shape: [1, 1]), A: Tensor(shape: [1, 1]), B: Tensor(shape: [1, 1]), scale: 1)
-      }, "not attempted yet"))
-  func loraForward() throws {
-    let failure = try Chapter09Grader.loraForward { try Exercises.loraForward($0, A: $1, B: $2, scale: $3) }
-    #expect(failure == nil, "\(failure ?? "")")
+  @Test("9.3 LoRA forward", .enabled(if: Gradebook.attempted("9.3"), "not attempted yet"))
+  func loraForward() async {
+    let result = await #expect(processExitsWith: Gradebook.graded, observing: Gradebook.observed) {
+      Gradebook.report { try Chapter09Grader.loraForward { try Exercises.loraForward($0, A: $1, B: $2, scale: $3) } }
+    }
+    Gradebook.record("9.3", result)
   }
 
-  @Test(
-    "9.3 LoRA backward",
-    .enabled(
-      if: isAttempted {
-        let one = Tensor(shape: [1, 1])
-        _ = try Exercises.loraBackward(one, x: one, A: one, B: one, scale: 1)
-      }, "not attempted yet"))
-  func loraBackward() throws {
-    let failure = try Chapter09Grader.loraBackward { try Exercises.loraBackward($0, x: $1, A: $2, B: $3, scale: $4) }
-    #expect(failure == nil, "\(failure ?? "")")
+  @Test("9.3 LoRA backward", .enabled(if: Gradebook.attempted("9.3"), "not attempted yet"))
+  func loraBackward() async {
+    let result = await #expect(processExitsWith: Gradebook.graded, observing: Gradebook.observed) {
+      Gradebook.report {
+        try Chapter09Grader.loraBackward { try Exercises.loraBackward($0, x: $1, A: $2, B: $3, scale: $4) }
+      }
+    }
+    Gradebook.record("9.3", result)
   }
 
-  @Test(
-    "9.4 the merge",
-    .enabled(
-      if: isAttempted {
-        _ = try loraMerge(
-          weight: Tensor(shape: [1, 1]), A: Tensor(shape: [1, 1]), B: Tensor(shape: [1, 1]), scale: 1)
-      }, "not attempted yet"))
-  func merge() throws {
-    let failure = try Chapter09Grader.merge { try loraMerge(weight: $0, A: $1, B: $2, scale: $3) }
-    #expect(failure == nil, "\(failure ?? "")")
+  @Test("9.4 the merge", .enabled(if: Gradebook.attempted("9.4"), "not attempted yet"))
+  func merge() async {
+    let result = await #expect(processExitsWith: Gradebook.graded, observing: Gradebook.observed) {
+      Gradebook.report { try Chapter09Grader.merge { try loraMerge(weight: $0, A: $1, B: $2, scale: $3) } }
+    }
+    Gradebook.record("9.4", result)
   }
 }
 

@@ -14,6 +14,10 @@
 public struct Generator {
   public let model: GPT
   public let weights: GenerationWeights
+  /// Top-p done by someone else's code (chapter 07's `--mine` gives the learner's), or nil.
+  public var nucleus: Sampler.Nucleus?
+  /// The KV cache's store of each new key and value by someone else's code, or nil.
+  public var store: KVCache.Store?
 
   public init(_ model: GPT, weights precision: WeightPrecision = .float32) {
     self.model = precision == .bfloat16 ? model.roundingBlockMatricesToBFloat16() : model
@@ -34,6 +38,7 @@ public struct Generator {
     var tokens = prompt
     var windowStart = max(0, prompt.count - T)  // the first token of the current window
     let cache = KVCache(model, weights: weights)
+    cache.store = store
     var produced: [Int32] = []
     while produced.count < count {
       if tokens.count - windowStart > T {  // the window is full: keep its newest half
@@ -47,7 +52,7 @@ public struct Generator {
       } else {
         logits = model.nextTokenLogits(Array(tokens[windowStart...]))
       }
-      let p = Sampler.distribution(logits, previous: tokens, options: options)
+      let p = Sampler.distribution(logits, previous: tokens, options: options, nucleus: nucleus)
       let next = options.temperature == 0 ? Int32(p.indices.max { p[$0] < p[$1] }!) : Int32(Sampler.draw(p, rng: &rng))
       tokens.append(next)
       produced.append(next)

@@ -18,6 +18,14 @@ public final class KVCache {
   let blocks: [(w: BlockWeights, m: (qkv: RowLinear, proj: RowLinear, fc: RowLinear, fcProj: RowLinear))]
   /// Positions filled so far.
   public private(set) var count = 0
+  /// Stores the newest position's key and value by someone else's code instead of the two
+  /// lines in `append` (chapter 07's `--mine` gives the learner's).
+  public var store: Store?
+  /// `(keysT (C, T), values (NH, T, HS), qkv (3C), position)` of one layer.
+  public typealias Store = (
+    _ keysT: UnsafeMutableBufferPointer<Float>, _ values: UnsafeMutableBufferPointer<Float>,
+    _ qkv: UnsafeBufferPointer<Float>, _ position: Int
+  ) -> Void
   let keysT: [UnsafeMutablePointer<Float>]  // per layer (C, T): head h's keys are rows h*HS..<(h+1)*HS
   let values: [UnsafeMutablePointer<Float>]  // per layer (NH, T, HS): head h's values, a row per position
   let qkv: UnsafeMutablePointer<Float>  // (3C): the newest token's query, key and value
@@ -82,8 +90,15 @@ public final class KVCache {
       let (w, m) = blocks[l]  // m: the linear layers, reading the model or the panels
       LayerNorm.forward(out: ln, stats: lnStats, inp: x, w.ln1, rows: 1)
       m.qkv(out: qkv, inp: ln)
-      for i in 0..<C { keysT[l][i * T + position] = qkv[C + i] }  // the new key, as a column
-      for h in 0..<NH { (values[l] + (h * T + position) * HS).update(from: qkv + 2 * C + h * HS, count: HS) }
+      if let store {
+        let (k, v) = (UnsafeMutableBufferPointer(start: keysT[l], count: C * T), values[l])
+        store(
+          k, UnsafeMutableBufferPointer(start: v, count: C * T), UnsafeBufferPointer(start: qkv, count: 3 * C), position
+        )
+      } else {
+        for i in 0..<C { keysT[l][i * T + position] = qkv[C + i] }  // the new key, as a column
+        for h in 0..<NH { (values[l] + (h * T + position) * HS).update(from: qkv + 2 * C + h * HS, count: HS) }
+      }
       Parallel.forEachChunk(NH) { _, heads in  // heads are independent: split them across threads
         for h in heads {  // one query against every cached key and value
           attend(

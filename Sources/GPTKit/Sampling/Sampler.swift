@@ -42,8 +42,11 @@ public struct SamplingOptions: Equatable, Sendable {
 /// Top-k and top-p only remove tokens; the survivors are renormalised before the draw.
 public enum Sampler {
   // ANCHOR: sampler-distribution
-  /// The distribution the next token is drawn from (zeros for removed tokens).
-  public static func distribution(_ logits: [Float], previous: [Int32], options: SamplingOptions) -> [Float] {
+  /// The distribution the next token is drawn from (zeros for removed tokens). A `nucleus`
+  /// given does top-p instead of the code below (chapter 07's `--mine` gives the learner's).
+  public static func distribution(
+    _ logits: [Float], previous: [Int32], options: SamplingOptions, nucleus: Nucleus? = nil
+  ) -> [Float] {
     var z = logits.map(usable)
     if options.repetitionPenalty != 1 {  // make tokens already used less likely
       for token in Set(previous) {
@@ -56,8 +59,8 @@ public enum Sampler {
       p[z.indices.max { z[$0] < z[$1] }!] = 1
       return p
     }
-    let top = z.max()!  // subtracted first, so that z / 1e-40 stays finite: softmax is unchanged by it
-    for i in z.indices { z[i] = (z[i] - top) / options.temperature }
+    let largest = z.max()!  // subtracted first, so that z / 1e-40 stays finite: softmax is unchanged by it
+    for i in z.indices { z[i] = (z[i] - largest) / options.temperature }
     if let k = options.topK, k < z.count {  // keep the k largest logits
       let threshold = z.sorted(by: >)[k - 1]
       var kept = 0
@@ -66,6 +69,7 @@ public enum Sampler {
       }
     }
     var p = Softmax.forward(Tensor(shape: [1, z.count], storage: z)).storage
+    if let top = options.topP, top < 1, let nucleus { return nucleus(p, top) }
     if let top = options.topP, top < 1 {  // nucleus: the smallest set reaching mass `top`
       let order = p.indices.sorted { p[$0] > p[$1] }
       var mass: Float = 0
@@ -88,6 +92,9 @@ public enum Sampler {
   static func usable(_ logit: Float) -> Float {
     logit.isNaN ? -.greatestFiniteMagnitude : min(max(logit, -.greatestFiniteMagnitude), .greatestFiniteMagnitude)
   }
+
+  /// Top-p filtering of `probabilities` to mass `p`, renormalised.
+  public typealias Nucleus = (_ probabilities: [Float], _ p: Float) -> [Float]
 
   /// Draws an index from `p` (which sums to 1) with one uniform number: inverse CDF.
   public static func draw(_ p: [Float], rng: inout SplitMix64) -> Int {

@@ -71,10 +71,12 @@ public enum Approach2 {
   }
 
   /// Fits every budget's profile, then the power laws through their minima. `tokensFor`
-  /// turns a budget and a size into the tokens that size can train on for it (`C / FLOPs per token`).
-  public static func fit(_ points: [SweepPoint], tokensFor: (_ budget: Double, _ parameters: Double) -> Double)
-    -> Result
-  {
+  /// turns a budget and a size into the tokens that size can train on for it (`C / FLOPs per token`);
+  /// `powerLaw` fits the laws (chapter 08's `--mine` passes the learner's).
+  public static func fit(
+    _ points: [SweepPoint], tokensFor: (_ budget: Double, _ parameters: Double) -> Double,
+    powerLaw: ([(x: Double, y: Double)]) -> (coefficient: Double, exponent: Double)? = LeastSquares.powerLaw
+  ) -> Result {
     let budgets = Set(points.map(\.budget)).sorted()
     let profiles = budgets.compactMap { budget in profile(points.filter { $0.budget == budget }) }
     let optima = profiles.filter(\.hasInteriorMinimum).map {
@@ -83,7 +85,7 @@ public enum Approach2 {
     let enough = optima.count >= 2
     return Result(
       profiles: profiles, optima: optima,
-      parameterLaw: enough ? LeastSquares.powerLaw(optima.map { ($0.budget, $0.parameters) }) : nil,
-      tokenLaw: enough ? LeastSquares.powerLaw(optima.map { ($0.budget, $0.tokens) }) : nil)
+      parameterLaw: enough ? powerLaw(optima.map { ($0.budget, $0.parameters) }) : nil,
+      tokenLaw: enough ? powerLaw(optima.map { ($0.budget, $0.tokens) }) : nil)
   }
 }

@@ -31,6 +31,16 @@ public final class AdamW {
   public internal(set) var step = 0
   let decayed: [ParameterLayout.Entry]
   let layout: ParameterLayout
+  /// One tensor's update, done by someone else's code instead of the loop below: chapter 06's
+  /// `--mine` puts the learner's exercise here. It is called once per parameter tensor, in
+  /// layout order, with that tensor's slices and its weight decay (0 for tensors not decayed).
+  public var tensorUpdate: ((_ tensor: TensorSlices, _ step: Int, _ lr: Float, _ weightDecay: Float) -> Void)?
+
+  /// One parameter tensor's weights, gradient and moments, `(count)` each, in place.
+  public struct TensorSlices {
+    public let name: String
+    public let p, g, m, v: UnsafeMutableBufferPointer<Float>
+  }
 
   typealias Vector = SIMD16<Float>
 
@@ -51,6 +61,7 @@ public final class AdamW {
   /// One update of every parameter from its gradient, at learning rate `lr`.
   public func update(_ parameters: ParameterBuffer, gradients: ParameterBuffer, lr: Float) {
     step += 1
+    if let tensorUpdate { return update(parameters, gradients: gradients, lr: lr, with: tensorUpdate) }
     let correction1 = 1 - pow(beta1, Float(step))
     let correction2 = 1 - pow(beta2, Float(step))
     let (b1, b2, eps) = (beta1, beta2, epsilon)
@@ -78,4 +89,20 @@ public final class AdamW {
     }
   }
   // ANCHOR_END: adamw-step
+
+  /// The update done tensor by tensor by `tensorUpdate`.
+  func update(
+    _ parameters: ParameterBuffer, gradients: ParameterBuffer, lr: Float,
+    with tensorUpdate: (TensorSlices, Int, Float, Float) -> Void
+  ) {
+    let decays = Set(decayed.map(\.name))
+    for e in layout.entries {
+      let slice = { (base: UnsafeMutablePointer<Float>) in
+        UnsafeMutableBufferPointer(start: base + e.offset, count: e.count)
+      }
+      let tensor = TensorSlices(
+        name: e.name, p: slice(parameters.base), g: slice(gradients.base), m: slice(m.base), v: slice(v.base))
+      tensorUpdate(tensor, step, lr, decays.contains(e.name) ? weightDecay : 0)
+    }
+  }
 }

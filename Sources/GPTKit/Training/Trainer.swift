@@ -85,6 +85,9 @@ public final class Trainer {
   public private(set) var step = 0
   public var history: [TrainingRecord] = []
   public var bestValidationLoss = Float.infinity
+  /// The learning rate at a step from someone else's code instead of `schedule`: chapter 06's
+  /// `--mine` puts the learner's exercise here.
+  public var scheduleOverride: ((_ step: Int) -> Float)?
   let trainProbe: [Batch]
   let validationProbe: [Batch]
 
@@ -132,7 +135,7 @@ public final class Trainer {
     let counted = micro.reduce(0) { $0 + $1.targetCount }
     guard counted > 0 else {  // nothing to learn: no update, so momentum and decay do not move the weights
       step += 1
-      return (0, 0, schedule.rate(at: step - 1))
+      return (0, 0, learningRate(at: step - 1))
     }
     var loss: Float = 0
     for batch in micro {  // gradients add up across micro-batches, each weighted by its share of targets
@@ -143,12 +146,15 @@ public final class Trainer {
     guard loss.isFinite else { throw NonFiniteLoss(step: step, loss: loss) }
     let norm = clipGradients(trainable.gradients, maxNorm: options.gradientClip)
     guard norm.isFinite else { throw NonFiniteLoss(step: step, loss: norm, of: "gradient norm") }
-    let lr = schedule.rate(at: step)
+    let lr = learningRate(at: step)
     optimizer.update(trainable.weights, gradients: trainable.gradients, lr: lr)
     step += 1
     return (loss, norm, lr)
   }
   // ANCHOR_END: train-step
+
+  /// The learning rate of step `step` (from 0): the schedule's, unless overridden.
+  public func learningRate(at step: Int) -> Float { scheduleOverride?(step) ?? schedule.rate(at: step) }
 
   /// Mean loss over the fixed train and validation probe batches (no dropout, no update):
   /// the mean over all their counted targets.
