@@ -55,6 +55,8 @@ enum Values {
         + [2, 3, 4, 5, 7, 8, 11, 12, 16].filter(range.contains)
       return "\(edges[rng.nextInt(below: edges.count)])"
     case "X": return ["0", "1e-40", "1e-7", "0.5", "1", "1.0000001", "2", "-0", "1e30"][rng.nextInt(below: 9)]
+    case "PATH" where option.name == "out":  // never a real folder: a run would write its checkpoints there
+      return ["", "/etc/passwd/x", "/proc/version/x", "/dev/null"][rng.nextInt(below: 4)]
     case "PATH": return paths[rng.nextInt(below: paths.count)]
     case "TEXT": return ["", "ï", "\u{301}", "日本語", "\n", "😀", "<|endoftext|>", "a"][rng.nextInt(below: 8)]
     default:
