@@ -46,6 +46,9 @@ enum Values {
   /// A value for `option`: junk, or for a number a value at the low edge of its range (cheap
   /// to run: the top of a range such as `--steps 10000000` is a long run, not a hang).
   static func pick(for option: HelpOption, rng: inout SplitMix64) -> String {
+    if option.name == "out" {  // never a folder that can be made: a run would write its checkpoints there
+      return ["", "/etc/passwd/x", "/proc/version/x", "/dev/null"][rng.nextInt(below: 4)]
+    }
     if rng.nextInt(below: 3) == 0 { return junk[rng.nextInt(below: junk.count)] }
     switch option.placeholder {
     case "N":
@@ -55,8 +58,6 @@ enum Values {
         + [2, 3, 4, 5, 7, 8, 11, 12, 16].filter(range.contains)
       return "\(edges[rng.nextInt(below: edges.count)])"
     case "X": return ["0", "1e-40", "1e-7", "0.5", "1", "1.0000001", "2", "-0", "1e30"][rng.nextInt(below: 9)]
-    case "PATH" where option.name == "out":  // never a real folder: a run would write its checkpoints there
-      return ["", "/etc/passwd/x", "/proc/version/x", "/dev/null"][rng.nextInt(below: 4)]
     case "PATH": return paths[rng.nextInt(below: paths.count)]
     case "TEXT": return ["", "ï", "\u{301}", "日本語", "\n", "😀", "<|endoftext|>", "a"][rng.nextInt(below: 8)]
     default:
