@@ -4,8 +4,10 @@
 // it; what a backward pass computes; and how a finite-difference gradient check proves a
 // backward right, op by op. It ends by training a tiny softmax classifier with those pieces.
 
+import Exercises
 import Foundation
 import GPTKit
+import Solutions
 
 /// What this chapter can be told, read once and checked before any work. Each option's line
 /// holds its default, its `--quick` value and its range; `--help` is printed from them.
@@ -26,11 +28,14 @@ struct Options {
 let args = Arguments.parseOrExit(
   "ch00-tensors",
   summary: "Chapter 00: tensors, matrix multiplication speed, backward passes and gradient checks.",
-  options: Options.all)
+  options: Options.all + [Pieces.flag.option])
 let options = Options(args)
 let size = options.size
 Parallel.threadCount = options.threads
 let report = ChapterReport("00 tensors")
+/// `--mine`: your exercises 0.2 (the three loops) and 0.4 (GELU's backward) in the checks below.
+let mine = Pieces.chosen(args, solutions: Pieces.solutions)
+mine?.announceTensors(report)
 var rng = SplitMix64(seed: 1337)
 
 // MARK: 1. Layout
@@ -48,10 +53,12 @@ let a = Tensor.randn([M, K], rng: &rng)
 let b = Tensor.randn([K, N], rng: &rng)
 var slow = Tensor(shape: [M, N])
 Matmul.naive(M: M, N: N, K: K, a: a.storage, b: b.storage, c: &slow.storage)  // the kernel reads the buffers
+if let yours = mine?.product(a, b) { slow = yours }  // --mine: your three loops (exercise 0.2) are the reference
 let fast = matmul(a, b)
 let difference = fast.maxAbsDifference(slow)
 report.check(
-  "fast and naive matmul agree on (97, 61) x (61, 45): max diff \(difference.formatted(significant: 1))",
+  "fast and naive matmul agree on (97, 61) x (61, 45): max diff \(difference.formatted(significant: 1))"
+    + (mine?.tag(["0.2": mine?.naiveMatmul != nil]) ?? ""),
   difference < 1e-4)
 // The same product from operands stored transposed, as the backward pass reads them.
 let viaTransposes = matmul(a.transposed(), b.transposed(), transposeA: true, transposeB: true)
@@ -103,7 +110,9 @@ report.section("3. backward passes, each proven by a gradient check")
 }
 
 let h = Tensor.randn([4, 16], std: 2, rng: &rng)
-gradientCheck("GELU backward", h, forward: GELU.forward) { dOut in
+let geluName = "GELU backward" + (mine?.tag(["0.4": mine?.geluBackward != nil]) ?? "")
+gradientCheck(geluName, h, forward: GELU.forward) { dOut in
+  if let yours = mine?.geluGradient(h, dOut: dOut) { return yours }  // --mine: exercise 0.4
   var dX = Tensor(shape: h.shape)
   GELU.backward(dOut, input: h, into: &dX)
   return dX

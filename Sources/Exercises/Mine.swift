@@ -12,6 +12,9 @@ import GPTKit
 /// functions of this folder; the tests build the same from `Sources/Solutions` to show that
 /// correct pieces change no number the chapters print.
 public struct Pieces {
+  // Chapter 00
+  public var naiveMatmul: ((Tensor, Tensor) throws -> Tensor)?
+  public var geluBackward: ((Tensor, Tensor) throws -> Tensor)?
   // Chapter 01
   public var trainMerges: ((String, Int) throws -> [TokenPair])?
   // Chapter 02
@@ -71,6 +74,11 @@ public struct Pieces {
   /// `Exercise.notAttempted`).
   public static var yours: Pieces {
     var pieces = Pieces()
+    let one = Tensor(shape: [1, 1], repeating: 1)
+    if isAttempted({ _ = try Exercises.naiveMatmul(one, one) }) { pieces.naiveMatmul = Exercises.naiveMatmul }
+    if isAttempted({ _ = try Exercises.geluBackward(x: one, dOut: one) }) {
+      pieces.geluBackward = { try Exercises.geluBackward(x: $0, dOut: $1) }
+    }
     if isAttempted({ _ = try Exercises.trainMerges("aab", count: 1) }) {
       pieces.trainMerges = { try Exercises.trainMerges($0, count: $1) }
     }
@@ -80,7 +88,6 @@ public struct Pieces {
     if isAttempted({ _ = try Exercises.window([1, 2], start: 0, contextLength: 1) }) {
       pieces.window = { try Exercises.window($0, start: $1, contextLength: $2) }
     }
-    let one = Tensor(shape: [1, 1], repeating: 1)
     if isAttempted({ _ = try Exercises.embeddingBackward(dOut: one, tokens: [0], V: 1) }) {
       pieces.embeddingBackward = { try Exercises.embeddingBackward(dOut: $0, tokens: $1, V: $2) }
     }

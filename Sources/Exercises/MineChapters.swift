@@ -338,6 +338,26 @@ extension Pieces {
   }
 }
 
+// MARK: Chapter 00: your matmul and your GELU backward
+extension Pieces {
+  /// Says which of chapter 00's pieces are yours.
+  public func announceTensors(_ report: ChapterReport) {
+    announce(
+      report,
+      [("0.2", "the three-loop matrix multiply", naiveMatmul != nil), ("0.4", "GELU's backward", geluBackward != nil)])
+  }
+
+  /// Your `a · b` `(M, N)` (0.2), or nil if not attempted.
+  public func product(_ a: Tensor, _ b: Tensor) -> Tensor? {
+    naiveMatmul.map { f in checked("0.2", [a.shape[0], b.shape[1]], run("0.2") { try f(a, b) }) }
+  }
+
+  /// Your `dX` (0.4) for GELU's input `x` and `dOut`, or nil if not attempted.
+  public func geluGradient(_ x: Tensor, dOut: Tensor) -> Tensor? {
+    geluBackward.map { f in checked("0.4", x.shape, run("0.4") { try f(x, dOut) }) }
+  }
+}
+
 // MARK: Chapter 03: the embedding's backward
 extension Pieces {
   /// Says which of chapter 03's pieces are yours.

@@ -9,6 +9,8 @@ extension Pieces {
   /// Every piece, from the reference solutions.
   public static var reference: Pieces {
     var pieces = Pieces()
+    pieces.naiveMatmul = Chapter00.naiveMatmul
+    pieces.geluBackward = { Chapter00.geluBackward(x: $0, dOut: $1) }
     pieces.trainMerges = Chapter01.trainMerges
     pieces.windowCount = Chapter02.windowCount
     pieces.window = Chapter02.window
@@ -86,6 +88,26 @@ extension Pieces {
           for j in 0..<att.shape[1] { dS[i, j] = att[i, j] * (dAtt[i, j] - dot) }
         }
         return (right.dQ, scale * matmul(dS, q), right.dV)
+      }
+    case "0.2":  // stops one short of K: the last column of a never counts
+      pieces.naiveMatmul = { a, b in
+        let (M, K, N) = (a.shape[0], a.shape[1], b.shape[1])
+        var out = Tensor(shape: [M, N])
+        for i in 0..<M {
+          for j in 0..<N { for k in 0..<(K - 1) { out[i, j] += a[i, k] * b[k, j] } }
+        }
+        return out
+      }
+    case "0.4":  // forgets the 3 of d(x³)/dx
+      pieces.geluBackward = { x, dOut in
+        let s = (2 / Float.pi).squareRoot()
+        var dX = x
+        for i in x.storage.indices {
+          let v = x.storage[i]
+          let t = tanh(s * (v + 0.044715 * v * v * v))
+          dX.storage[i] = (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * s * (1 + 0.044715 * v * v)) * dOut.storage[i]
+        }
+        return dX
       }
     case "5.2":  // divides by the variance instead of the standard deviation
       pieces.layerNormForward = { x, w, b in

@@ -16,7 +16,8 @@ struct TranscriptTests {
   /// A quoted line with everything that changes from run to run replaced by `#`: durations
   /// (`850ms`, `12.3s`, `3m12s`), rates (`2.4k tok/s`, `190.0 GFLOP/s`), sizes and ratios.
   static func masked(_ line: Substring) -> String {
-    let timing = #/
+    let timing =
+      #/
       \d[\d,]*(?:\.\d+)?(?:e[+-]?\d+)?\s?
       (?:ms|µs|s|min|h|k\ tok/s|tok/s|tokens/s|k\ positions/s|positions/s|[GMk]FLOP/s|[KMG]B/s|KB|MB|GB|x|%
         |years|days|hours|minutes|seconds)\b

@@ -60,7 +60,8 @@ struct MineTests {
   }
 
   @Test(arguments: [
-    "ch01-tokenization", "ch02-dataloader", "ch03-embeddings", "ch04-attention", "ch05-block", "ch06-training",
+    "ch00-tensors", "ch01-tokenization", "ch02-dataloader", "ch03-embeddings", "ch04-attention", "ch05-block",
+    "ch06-training",
     "ch07-sampling",
   ])
   func rightPiecesChangeNoNumber(_ chapter: String) throws {
@@ -75,6 +76,8 @@ struct MineTests {
   }
 
   @Test(arguments: [
+    ("ch00-tensors", "0.2", "fast and naive matmul agree"),
+    ("ch00-tensors", "0.4", "GELU backward"),
     ("ch01-tokenization", "1.4", "your 20 merges of the corpus's first"),
     ("ch02-dataloader", "2.2", "y is x shifted by one in every window"),
     ("ch03-embeddings", "3.2", "embedding backward passes the gradient check"),

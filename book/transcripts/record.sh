@@ -18,6 +18,7 @@ swift build -c release >/dev/null
 # or, after a `!`, a whole command.
 extra() {
   case "$1" in
+    00) echo "!WORKBOOK_MINE=mistake:0.4 .build/release/ch00-tensors --mine" ;;
     01) echo "--encode 'To be, or not to be: that is the question.'"
         echo "--encode 'To be, or not to be: that is the question.' --tiktoken corpora/tiktoken/cl100k_base.tiktoken"
         echo "--encode 'Don’t stop<|endoftext|>' --allow-special all" ;;
