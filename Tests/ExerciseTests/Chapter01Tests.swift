@@ -158,21 +158,8 @@ struct Chapter01Graders {
 
   @Test func training() throws {
     #expect(try Chapter01Grader.trainMerges(Chapter01.trainMerges) == nil)
-    // Wrong: ties go to the larger pair.
-    let largerTies: (String, Int) -> [TokenPair] = { text, count in
-      var ids = text.utf8.map(Int.init)
-      var merges: [TokenPair] = []
-      for step in 0..<count {
-        guard
-          let best = Chapter01.pairCounts(ids).max(by: { a, b in
-            a.value != b.value ? a.value < b.value : (a.key.first, a.key.second) < (b.key.first, b.key.second)
-          })
-        else { break }
-        ids = Chapter01.merge(ids, pair: best.key, newID: 256 + step)
-        merges.append(best.key)
-      }
-      return merges
-    }
+    // Wrong: ties go to the larger pair (the typical mistake `--mine`'s tests also use).
+    let largerTies = try #require(Pieces.solutions("mistake:1.4")?.trainMerges)
     #expect(try Chapter01Grader.trainMerges(largerTies) != nil)
   }
 }
