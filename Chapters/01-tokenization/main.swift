@@ -110,7 +110,7 @@ if let text = options.encode {  // the learner's tool: how is this text cut?
   print("\(name): \(text.utf8.count) bytes -> \(ids.count) tokens")
   print(ids.map { "[\(bpe.display($0))]" }.joined())
   print(ids.map(String.init).joined(separator: " "))
-  if ids.contains(where: { bpe.display($0).contains("<0x") }) {
+  if ids.contains(where: { String(validating: bpe.bytes(of: $0), as: UTF8.self) == nil }) {
     print("(<0xE2> is one byte of a character that the token holds only part of: byte-level BPE cuts anywhere)")
   }
   exit(0)

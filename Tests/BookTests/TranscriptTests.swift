@@ -14,13 +14,15 @@ import Testing
 @Suite("The book quotes what the programs print", .serialized)
 struct TranscriptTests {
   /// A quoted line with everything that changes from run to run replaced by `#`: durations
-  /// (`850ms`, `12.3s`, `3m12s`), rates (`2.4k tok/s`, `190.0 GFLOP/s`), sizes and ratios.
+  /// (`850ms`, `12.3s`, `3m12s`), rates (`2.4k tok/s`, `190.0 GFLOP/s`), measured sizes (RSS)
+  /// and percentages of a peak, and ratios (`3.2x`).
   static func masked(_ line: Substring) -> String {
     let timing =
       #/
       \d[\d,]*(?:\.\d+)?(?:e[+-]?\d+)?\s?
-      (?:ms|µs|s|min|h|k\ tok/s|tok/s|tokens/s|k\ positions/s|positions/s|[GMk]FLOP/s|[KMG]B/s|KB|MB|GB|x|%
+      (?:ms|µs|s|min|h|k\ tok/s|tok/s|tokens/s|k\ positions/s|positions/s|[GMk]FLOP/s|[KMG]B/s|KB|MB|GB|%
         |years|days|hours|minutes|seconds)\b
+      | \d[\d,]*(?:\.\d+)?x\b  # a ratio such as 3.2x, but not the 16 of "16 x 128"
       /#
     return String(
       line.replacing(/\d+h\d\dm|\d+m\d\ds/, with: "#").replacing(timing, with: "#").replacing(/\s+$/, with: ""))
@@ -76,8 +78,9 @@ struct TranscriptTests {
         guard next < lines.count, lines[next] == block[k] else { return false }
         at = next
       }
-      let after = at + 1 < lines.count ? lines[at + 1] : ""
-      return isTagged(block.last!) || after.isEmpty || isTagged(after) || after.hasPrefix("$ ")
+      let (before, after) = (start > 0 ? lines[start - 1] : "", at + 1 < lines.count ? lines[at + 1] : "")
+      let wholeStart = isTagged(first) || before.isEmpty || isTagged(before) || before.hasPrefix("$ ")
+      return wholeStart && (isTagged(block.last!) || after.isEmpty || isTagged(after) || after.hasPrefix("$ "))
     }
   }
 
@@ -125,6 +128,9 @@ struct TranscriptTests {
     #expect(Self.appears(Array(sample.prefix(4)), in: sample))
     #expect(!Self.appears(Array(sample.prefix(3)), in: sample))  // a sample cut short
     #expect(!Self.appears(["First Citizen:", "As quick"], in: sample))  // a line left out inside it
+    #expect(!Self.appears(["As quick", "As or"], in: sample))  // a sample quoted from its middle
+    #expect(!Self.appears([Self.masked("[info ] 16 x 128 tokens")], in: [Self.masked("[info ] 12 x 128 tokens")]))
+    #expect(Self.appears([Self.masked("[info ] 3.2x faster")], in: [Self.masked("[info ] 5.7x faster")]))
     #expect(Self.appears(["[check] a ... OK", "[check] c ... OK"], in: ["[check] a ... OK", "x", "[check] c ... OK"]))
     let blocks = Self.outputBlocks("a\n```text\nx 1\ny\n```\n<!-- not output -->\n```text\nz\n```\n")
     #expect(blocks.map(\.lines) == [["x 1", "y"]])

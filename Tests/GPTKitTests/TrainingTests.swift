@@ -224,7 +224,9 @@ struct TrainingTests {
     options.learningRate = .nan
     let trainer = Trainer(
       model: GPT(config), train: stream(500, seed: 6), validation: stream(100, seed: 7), options: options)
-    #expect(throws: NonFiniteLoss.self) { for _ in 0..<3 { try trainer.trainStep() } }
+    let error = #expect(throws: NonFiniteLoss.self) { for _ in 0..<3 { try trainer.trainStep() } }
+    // Counted as the progress line counts: the step after the last one done.
+    #expect(error?.step == trainer.step + 1, "\(error?.description ?? "")")
   }
 }
 

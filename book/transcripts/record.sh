@@ -44,11 +44,11 @@ record() {
       [ -n "$arguments" ] || continue
       if [ "${arguments:0:1}" = "!" ]; then
         echo "\$ ${arguments:1}"
-        eval "${arguments:1}" 2>/dev/null || true
+        eval "${arguments:1}" 2>/dev/null </dev/null || true  # scripts print progress bars on stderr
         echo  # a command may end without a newline (a chat prompt)
       else
         echo "\$ swift run -c release $product $arguments"
-        eval ".build/release/$product $arguments" 2>&1 || true
+        eval ".build/release/$product $arguments" 2>&1 </dev/null || true
       fi
     done < <(extra "$number")
     echo "\$ swift run -c release $product --quick"

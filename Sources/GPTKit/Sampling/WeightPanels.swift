@@ -200,7 +200,8 @@ public final class GenerationWeights: @unchecked Sendable {
     headArena.deallocate()
   }
 
-  /// Bytes of the block matrices' panels: what a token reads, but for the small output layer.
+  /// Bytes of the block matrices' panels: what a token reads besides the output layer (small
+  /// for chapter 06's models, a third of the total for GPT-2).
   public var bytes: Int { blocks.joined().reduce(0) { $0 + $1.bytes } }
 }
 

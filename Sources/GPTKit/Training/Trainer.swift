@@ -32,6 +32,7 @@ public struct TrainingRecord: Codable, Equatable, Sendable {
 /// A loss (or gradient norm, or weight) that is not a number: training must stop before the
 /// update that would write it into the weights.
 public struct NonFiniteLoss: Error, CustomStringConvertible {
+  /// The step, counted as the progress line counts them: the first step is 1.
   public var step: Int
   public var loss: Float
   /// What became non-finite: "loss", "gradient norm", "weights".
@@ -143,9 +144,9 @@ public final class Trainer {
       loss += share * model.forward(inputs: batch.x, targets: batch.y, B: batch.B, T: batch.T, training: true)!
       model.backward(lossWeight: share)
     }
-    guard loss.isFinite else { throw NonFiniteLoss(step: step, loss: loss) }
+    guard loss.isFinite else { throw NonFiniteLoss(step: step + 1, loss: loss) }
     let norm = clipGradients(trainable.gradients, maxNorm: options.gradientClip)
-    guard norm.isFinite else { throw NonFiniteLoss(step: step, loss: norm, of: "gradient norm") }
+    guard norm.isFinite else { throw NonFiniteLoss(step: step + 1, loss: norm, of: "gradient norm") }
     let lr = learningRate(at: step)
     optimizer.update(trainable.weights, gradients: trainable.gradients, lr: lr)
     step += 1
