@@ -18,22 +18,40 @@ struct BenchResult {
   var higherIsBetter = true
   /// Which PyTorch figure measured on this machine (`--torch`) it compares with, if any.
   var key: String? = nil
+  /// The fraction of this machine's FMA peak the case reached, and that peak (GFLOP/s),
+  /// measured beside it (`timeBesidePeak`), for the cases that count their FLOPs.
+  var mfu: Double? = nil
+  var peakGFLOPs: Double? = nil
+  /// PyTorch timed in the same minutes (`train --torch-live`): tokens/s and peak memory (MB).
+  var torchLive: (tokensPerSecond: Double, peakMB: Int)? = nil
+  /// This process's peak resident memory while the case ran, MB.
+  var peakMB: Int? = nil
 
   /// How many times better than the reference (> 1 beats it): ours / reference for
   /// throughputs, reference / ours for times.
   var ratio: Double? { reference.map { higherIsBetter ? value / $0 : $0 / value } }
 
-  /// `{"suite","case","value","unit","reference","ratio"}`, one object per line, plus
-  /// `"torch_here"` and `"ratio_here"` when PyTorch's figure on this machine is known.
+  /// `{"suite","case","value","unit","reference","ratio","cpu"}`, one object per line, plus
+  /// `"mfu"` and `"peak_gflops"` for the cases that count FLOPs, `"peak_rss_mb"` where memory
+  /// was measured, and `"torch_tok_s"`, `"ratio_here"` (and `"torch_peak_rss_mb"`) when
+  /// PyTorch's figure on this machine is known (`--torch FILE` or `train --torch-live`).
   func json(torchHere: Double? = nil) -> String {
     func number(_ x: Double?) -> String { x.map { String(format: "%.4g", $0) } ?? "null" }
     func quoted(_ s: String) -> String {
       "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
-    let here = torchHere.map { ",\"torch_here\":\(number($0)),\"ratio_here\":\(number(value / $0))" } ?? ""
-    let fields = "\"suite\":\(quoted(suite)),\"case\":\(quoted(name)),\"value\":\(number(value)),"
-    let measures = "\"unit\":\(quoted(unit)),\"reference\":\(number(reference)),\"ratio\":\(number(ratio))"
-    return "{" + fields + measures + here + "}"
+    var fields = [
+      "\"suite\":\(quoted(suite))", "\"case\":\(quoted(name))", "\"value\":\(number(value))",
+      "\"unit\":\(quoted(unit))", "\"reference\":\(number(reference))", "\"ratio\":\(number(ratio))",
+      "\"cpu\":\(quoted(Machine.cpuModel))",
+    ]
+    if let mfu, let peakGFLOPs { fields += ["\"mfu\":\(number(mfu))", "\"peak_gflops\":\(number(peakGFLOPs))"] }
+    if let peakMB { fields.append("\"peak_rss_mb\":\(peakMB)") }
+    if let torch = torchLive?.tokensPerSecond ?? torchHere {
+      fields += ["\"torch_tok_s\":\(number(torch))", "\"ratio_here\":\(number(value / torch))"]
+    }
+    if let torchMB = torchLive?.peakMB { fields.append("\"torch_peak_rss_mb\":\(torchMB)") }
+    return "{" + fields.joined(separator: ",") + "}"
   }
 }
 
@@ -52,4 +70,62 @@ func bestTime(repeats: Int = 5, minimum: Double = 0.2, _ body: () -> Void) -> Do
     best = min(best, (monotonicSeconds() - start) / Double(calls))
   }
   return best
+}
+
+/// A time and the FMA peak measured beside it.
+struct BesidePeak {
+  /// The best round's seconds per call.
+  var seconds: Double
+  /// GFLOP/s of `PeakFlops`, the mean of its measurements just before and just after that round.
+  var peak: Double
+}
+
+/// Like `bestTime`, with the machine's FMA peak measured before the first round and after
+/// each one. This VM's speed drifts within minutes (a GEMM has read 55% of a peak measured at
+/// the start of the same run and 93% an hour earlier), so a fraction of the peak means
+/// something only when both come from the same minute: the best round is divided by the
+/// peak measured around it.
+func timeBesidePeak(repeats: Int = 3, minimum: Double = 0.5, _ body: () -> Void) -> BesidePeak {
+  func peakNow() -> Double { PeakFlops.measure(threads: Parallel.threadCount, seconds: 0.15) }
+  body()
+  var best = BesidePeak(seconds: .infinity, peak: 0)
+  var before = peakNow()
+  for _ in 0..<repeats {
+    var calls = 0
+    let start = monotonicSeconds()
+    repeat {
+      body()
+      calls += 1
+    } while monotonicSeconds() - start < minimum
+    let seconds = (monotonicSeconds() - start) / Double(calls)
+    let after = peakNow()
+    if seconds < best.seconds { best = BesidePeak(seconds: seconds, peak: (before + after) / 2) }
+    before = after
+  }
+  return best
+}
+
+/// Facts about this machine that every figure is printed with.
+enum Machine {
+  /// The processor's name as /proc/cpuinfo gives it ("unknown" where there is none).
+  static let cpuModel: String = {
+    guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+      let line = info.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
+      let name = line.split(separator: ":", maxSplits: 1).last
+    else { return "unknown" }
+    return name.trimmingCharacters(in: .whitespaces)
+  }()
+
+  /// Starts a new peak for `peakResidentMegabytes` (Linux: writing 5 to clear_refs resets VmHWM).
+  static func resetPeakResident() {
+    try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
+  }
+
+  /// The process's peak resident memory (VmHWM) since the last reset, MB (0 where unknown).
+  static func peakResidentMegabytes() -> Int {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+      let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
+    else { return 0 }
+    return (Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1024
+  }
 }

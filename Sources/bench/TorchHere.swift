@@ -46,3 +46,51 @@ struct TorchHere {
     if best.isEmpty { fail("\(path) holds no training or generation results of configs A, B, C", code: 2) }
   }
 }
+
+/// `bench train --torch-live`: PyTorch's training step timed in the same minutes as ours.
+///
+/// The machines vary and their speed drifts, so a ratio to PyTorch means most when both
+/// sides run in one invocation: each round of ours is followed by one run of
+/// `Tests/Interop/torch_speed.py` on the same config, and each side keeps its best.
+enum TorchLive {
+  /// Set by `--torch-live`.
+  nonisolated(unsafe) static var enabled = false
+  /// Rounds of each side (`--rounds`).
+  nonisolated(unsafe) static var rounds = 2
+  static let script = "Tests/Interop/torch_speed.py"
+
+  /// Refuses `--torch-live` up front, in one line, when PyTorch cannot run here.
+  static func checkAvailable() {
+    guard FileManager.default.fileExists(atPath: script) else {
+      fail("--torch-live runs \(script): start the bench from the workbook's folder", code: 2)
+    }
+    guard (try? python(["-c", "import torch"]))?.status == 0 else {
+      fail("--torch-live needs PyTorch: `pip install torch` (or leave --torch-live out)", code: 2)
+    }
+  }
+
+  /// One PyTorch run of `config`'s training step: its best tokens/s and the process's peak memory.
+  static func trainingStep(config: String, threads: Int) -> (tokensPerSecond: Double, peakMB: Int)? {
+    let out = FileManager.default.temporaryDirectory.appendingPathComponent("torch-live-\(getpid()).jsonl").path
+    defer { try? FileManager.default.removeItem(atPath: out) }
+    let arguments = [script, "--config", config, "--no-generate", "--threads", "\(threads)", "--out", out]
+    guard let run = try? python(arguments), run.status == 0,
+      let line = (try? String(contentsOfFile: out, encoding: .utf8))?.split(separator: "\n").last,
+      let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+      let tokens = object["tok_s_best"] as? Double
+    else { return nil }
+    return (tokens, object["peak_rss_mb"] as? Int ?? 0)
+  }
+
+  private static func python(_ arguments: [String]) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3"] + arguments
+    let pipe = Pipe()
+    (process.standardOutput, process.standardError) = (pipe, pipe)
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+  }
+}

@@ -1,6 +1,7 @@
-// `swift run -c release bench [suite...] [--json] [--threads N] [--config A|B|C] [--torch FILE]`: the workbook's speed,
-// measured against the reference figures in References.swift. Benchmarks are never tests:
-// no timing is asserted anywhere in `swift test`.
+// `swift run -c release bench [suite...] [--json] [--threads N] [--config A|B|C] [--torch FILE] [--torch-live]`:
+// the workbook's speed, as a fraction of this machine's FMA peak measured beside each figure,
+// against PyTorch on this machine, and against the reference figures in References.swift.
+// Benchmarks are never tests: no timing is asserted anywhere in `swift test`.
 
 import Foundation
 import GPTKit
@@ -28,6 +29,12 @@ while let word = words.popFirst() {
       fail("--torch needs the path of torch_speed.py's results (runs/torch_speed.jsonl)", code: 2)
     }
     torchPath = path
+  case "--torch-live": TorchLive.enabled = true
+  case "--rounds":
+    guard let value = words.popFirst().flatMap(Int.init), (1...20).contains(value) else {
+      fail("--rounds needs a whole number from 1 to 20 (rounds of each side with --torch-live)", code: 2)
+    }
+    TorchLive.rounds = value
   case "--config":
     guard let value = words.popFirst()?.uppercased(), ["A", "B", "C"].contains(value) else {
       fail("--config needs one of A, B, C (the reference configs)", code: 2)
@@ -40,7 +47,8 @@ while let word = words.popFirst() {
     threads = value
   case "--help", "-h":
     print(
-      "usage: swift run -c release bench [suite...] [--json] [--threads N] [--config A|B|C] [--torch FILE]\n\nsuites:")
+      "usage: swift run -c release bench [suite...] [--json] [--threads N] [--config A|B|C] [--torch FILE] "
+        + "[--torch-live [--rounds N]]\n\nsuites:")
     for (name, (about, _)) in suites.sorted(by: { $0.key < $1.key }) {
       print("  \(name.padding(toLength: 10, withPad: " ", startingAt: 0))\(about)")
     }
@@ -48,6 +56,9 @@ while let word = words.popFirst() {
     print("--config limits the model and train suites to one reference config.")
     print("--torch FILE adds ratios against PyTorch measured on this machine: the JSON lines that")
     print("  Tests/Interop/torch_speed.py writes to runs/torch_speed.jsonl.")
+    print("--torch-live runs that script inside the train suite, one config at a time, alternating")
+    print("  with our own rounds (--rounds of each, default 2), so both are timed in the same minutes.")
+    print("Every fraction of the peak (MFU) divides by the FMA peak measured just before and after its figure.")
     exit(0)
   default:
     guard suites[word] != nil else {
@@ -68,14 +79,17 @@ let torchHere = torchPath.map { TorchHere(path: $0) }
 Parallel.threadCount = threads
 let peak = PeakFlops.measure(threads: threads, seconds: 0.5)
 if !json {
-  print("bench · \(threads) threads · this machine's FMA peak \(peak.formatted(decimals: 1)) GFLOP/s")
+  print(
+    "bench · \(Machine.cpuModel) · \(threads) threads · FMA peak at the start \(peak.formatted(decimals: 1)) GFLOP/s")
   print("reference machine: \(Reference.machine)")
   print("ratio = times better than the reference (> 1 beats it); it holds only on that machine\n")
 }
 for suite in chosen {
   let results = suites[suite]!.1(peak)
   for r in results {
-    let torch = r.key.flatMap { torchHere?.best[$0] }
+    let torch =
+      r.torchLive.map { (tokensPerSecond: $0.tokensPerSecond, how: "timed alternately with ours") }
+      ?? r.key.flatMap { torchHere?.best[$0] }
     if json {
       print(r.json(torchHere: torch?.tokensPerSecond))
     } else {
@@ -87,7 +101,8 @@ for suite in chosen {
       if let torch {
         let (theirs, here) = (torch.tokensPerSecond.formatted(significant: 4), r.value / torch.tokensPerSecond)
         let ratioHere = here.formatted(decimals: 2)
-        print("       PyTorch on this machine: \(theirs) tok/s (\(torch.how)), ratio here \(ratioHere)")
+        let memory = r.torchLive.flatMap { live in r.peakMB.map { ", memory \($0) / \(live.peakMB) MB" } } ?? ""
+        print("       PyTorch on this machine: \(theirs) tok/s (\(torch.how)), ratio here \(ratioHere)\(memory)")
       }
     }
   }

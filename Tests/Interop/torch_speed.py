@@ -16,11 +16,13 @@ best of three timed rounds, fp32 unless noted, on `--threads` threads.
 
 Every result is appended to the output file as one JSON line with the fields the bench reads:
 kind ("train" or "generate"), config, vocab, tok_s_best, kv_cache, dtype (bfloat16 runs only),
-and how PyTorch ran.
+peak_rss_mb (the process's peak resident memory so far: run one config per process to read
+one config's) and how PyTorch ran. `bench train --torch-live` runs this script that way, one
+config at a time, alternating with its own rounds.
 On AMD processors MKL avoids AVX-512 unless it is told the CPU is Intel; run the script
 under such a shim to measure "PyTorch at its best", and add --compile for torch.compile.
 """
-import argparse, json, math, os, time
+import argparse, json, math, os, resource, time
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -145,7 +147,8 @@ def main():
     if os.environ.get("LD_PRELOAD"):
         how += ", LD_PRELOAD " + os.path.basename(os.environ["LD_PRELOAD"])
     results = [
-        {"kind": "train", "config": name, "vocab": CONFIGS[name][0], "tok_s_best": train(name, args.compile)}
+        {"kind": "train", "config": name, "vocab": CONFIGS[name][0], "tok_s_best": train(name, args.compile),
+         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}
         for name in ([] if args.no_train else args.config or sorted(CONFIGS))
     ]
     if not args.no_generate:
