@@ -11,7 +11,6 @@ enum KernelSuite {
     let w = Tensor.randn([C * 4 * C + 4 * C], rng: &rng)
     let qkv = Tensor.randn([N * 3 * C], rng: &rng)
     var out = Tensor(shape: [N * 4 * C + 4 * C * C + 4 * C])
-    var att = Tensor(shape: [B * NH * T * T])
     var scratch = Tensor(shape: [N * 3 * C])
     var results: [BenchResult] = []
     func time(_ name: String, _ body: () -> Void) {
@@ -23,33 +22,31 @@ enum KernelSuite {
       w.withPointer { wp in
         qkv.withPointer { qp in
           out.withMutablePointer { op in
-            att.withMutablePointer { ap in
-              scratch.withMutablePointer { sp in
-                time("linear C -> 4C forward (N 16384)") {
-                  Linear.forward(out: op, inp: xp, weight: wp, bias: wp, N: N, C: C, OC: 4 * C)
-                }
-                time("linear C -> 4C backward") {
-                  Linear.backward(
-                    dInp: sp, dWeight: op, dBias: op + 4 * C * C, dOut: xp, inp: qp, weight: wp, N: N, C: C, OC: 4 * C)
-                }
-                time("attention forward (64 x 6 heads, T 256)") {
-                  Attention.forward(out: sp, att: ap, qkv: qp, B: B, T: T, C: C, NH: NH)
-                }
-                time("attention backward") {
-                  Attention.backward(dqkv: sp, dOut: xp, qkv: qp, att: ap, B: B, T: T, C: C, NH: NH)
-                }
-                time("GELU forward (N x 4C)") { GELU.forward(out: op, inp: xp, count: N * 4 * C) }
-                time("GELU backward") { GELU.backward(dInp: op, inp: xp, dOut: xp, count: N * 4 * C) }
-                time("LayerNorm forward") {
-                  LayerNorm.forward(out: op, mean: sp, rstd: sp + N, inp: xp, weight: wp, bias: wp, rows: N, C: C)
-                }
-                time("LayerNorm backward") {
-                  LayerNorm.backward(
-                    dInp: op, dWeight: sp, dBias: sp + C, dOut: xp, inp: xp, weight: wp, mean: qp, rstd: qp, rows: N,
-                    C: C)
-                }
-                time("residual add") { Elementwise.add(out: op, xp, xp, count: N * C) }
+            scratch.withMutablePointer { sp in
+              time("linear C -> 4C forward (N 16384)") {
+                Linear.forward(out: op, inp: xp, weight: wp, bias: wp, N: N, C: C, OC: 4 * C)
               }
+              time("linear C -> 4C backward") {
+                Linear.backward(
+                  dInp: sp, dWeight: op, dBias: op + 4 * C * C, dOut: xp, inp: qp, weight: wp, N: N, C: C, OC: 4 * C)
+              }
+              time("attention forward (64 x 6 heads, T 256)") {  // as the GPT runs it: no probabilities kept
+                Attention.forward(out: sp, att: nil, qkv: qp, B: B, T: T, C: C, NH: NH)
+              }
+              time("attention backward, probabilities remade") {
+                Attention.backward(dqkv: sp, dOut: xp, qkv: qp, att: nil, B: B, T: T, C: C, NH: NH)
+              }
+              time("GELU forward (N x 4C)") { GELU.forward(out: op, inp: xp, count: N * 4 * C) }
+              time("GELU backward") { GELU.backward(dInp: op, inp: xp, dOut: xp, count: N * 4 * C) }
+              time("LayerNorm forward") {
+                LayerNorm.forward(out: op, mean: sp, rstd: sp + N, inp: xp, weight: wp, bias: wp, rows: N, C: C)
+              }
+              time("LayerNorm backward") {
+                LayerNorm.backward(
+                  dInp: op, dWeight: sp, dBias: sp + C, dOut: xp, inp: xp, weight: wp, mean: qp, rstd: qp, rows: N,
+                  C: C)
+              }
+              time("residual add") { Elementwise.add(out: op, xp, xp, count: N * C) }
             }
           }
         }

@@ -90,6 +90,58 @@ struct AttentionTests {
     }
     #expect(report.passes(), "\(report)")
   }
+
+  /// The GPT keeps no probabilities (`att: nil`): its backward remakes them. Both halves must
+  /// give the stored form's bits, or training would change when memory was saved.
+  @Test(arguments: [(2, 5, 8, 2), (1, 70, 16, 4)])
+  func recomputingTheProbabilitiesChangesNoBit(shape: (Int, Int, Int, Int)) {
+    let (B, T, C, NH) = shape
+    var rng = SplitMix64(seed: 8)
+    let (qkv, dOut) = (Tensor.randn([B, T, 3 * C], rng: &rng), Tensor.randn([B, T, C], rng: &rng))
+    let (stored, att) = attentionForward(qkv, B: B, T: T, C: C, NH: NH)
+    var (remadeOut, fromStored, remade) = (
+      Tensor(shape: [B, T, C]), Tensor(shape: qkv.shape), Tensor(shape: qkv.shape)
+    )
+    qkv.withPointer { q in
+      dOut.withPointer { dy in
+        remadeOut.withMutablePointer { Attention.forward(out: $0, att: nil, qkv: q, B: B, T: T, C: C, NH: NH) }
+        att.withPointer { a in
+          fromStored.withMutablePointer {
+            Attention.backward(dqkv: $0, dOut: dy, qkv: q, att: a, B: B, T: T, C: C, NH: NH)
+          }
+        }
+        remade.withMutablePointer { Attention.backward(dqkv: $0, dOut: dy, qkv: q, att: nil, B: B, T: T, C: C, NH: NH) }
+      }
+    }
+    #expect(remadeOut.storage == stored.storage)
+    #expect(remade.storage == fromStored.storage)
+    #expect(remade.storage.contains { $0 != 0 })
+  }
+}
+
+@Suite("05 recomputed activations")
+struct RecomputeTests {
+  /// The backward remakes each LayerNorm's output from its input and saved statistics instead
+  /// of keeping it: the remade rows must be the forward's, bit for bit.
+  @Test func layerNormNormalizeRemakesTheForwardsBits() {
+    let model = GPT(GPTConfig(vocabularySize: 11, contextLength: 8, layerCount: 1, headCount: 2, channels: 24))
+    let w = model.weights.blocks[0].ln1
+    var rng = SplitMix64(seed: 12)
+    for i in 0..<24 { (w.weight[i], w.bias[i]) = (1 + 0.3 * rng.nextNormal(), 0.1 * rng.nextNormal()) }
+    let rows = 37
+    let x = Tensor.randn([rows, 24], rng: &rng)
+    var (out, stats, remade) = (Tensor(shape: [rows, 24]), Tensor(shape: [2 * rows]), Tensor(shape: [rows, 24]))
+    x.withPointer { xp in
+      out.withMutablePointer { o in
+        stats.withMutablePointer { LayerNorm.forward(out: o, stats: $0, inp: xp, w, rows: rows) }
+      }
+      stats.withPointer { st in
+        remade.withMutablePointer { LayerNorm.normalize(out: $0, inp: xp, stats: st, w, rows: rows) }
+      }
+    }
+    #expect(remade.storage == out.storage)
+    #expect(out.storage.contains { $0 != 0 })
+  }
 }
 
 @Suite("03 embeddings")

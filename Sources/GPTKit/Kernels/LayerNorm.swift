@@ -94,6 +94,22 @@ public enum LayerNorm {
       out: out, mean: stats, rstd: stats + rows, inp: inp, weight: w.weight, bias: w.bias, rows: rows, C: w.channels)
   }
 
+  /// `forward`'s output again from its input and the statistics it saved, bit for bit (the
+  /// same expression, in the same order), without the two reductions: the model's backward
+  /// remakes each LayerNorm's output this way instead of keeping one `(B, T, C)` copy per layer.
+  public static func normalize(
+    out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, stats: UnsafePointer<Float>,
+    _ w: LayerNormWeights, rows: Int
+  ) {
+    let (C, weight, bias) = (w.channels, w.weight, w.bias)
+    Parallel.forEachChunk(rows, minimumPerChunk: max(1, 8192 / C)) { _, range in
+      for n in range {
+        let (x, y, m, s) = (inp + n * C, out + n * C, stats[n], stats[rows + n])
+        for i in 0..<C { y[i] = (x[i] - m) * s * weight[i] + bias[i] }
+      }
+    }
+  }
+
   /// `backward` with views: accumulates into `dInp`, and into `dW` unless it is `nil`.
   public static func backward(
     dInp: UnsafeMutablePointer<Float>, dOut: UnsafePointer<Float>, inp: UnsafePointer<Float>,

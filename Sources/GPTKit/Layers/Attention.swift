@@ -7,8 +7,9 @@ import Foundation
 ///
 /// Heads are not copied out: head `h` of Q is the `HS` columns starting at `h*HS` of the first
 /// third of each `qkv` row, read in place with a row stride of `3*C`; K and V are the same
-/// columns in the second and third thirds. The attention probabilities `att` `(B, NH, T, T)`
-/// are kept for the backward pass.
+/// columns in the second and third thirds. The attention probabilities `(B, NH, T, T)` are
+/// kept in `att` for the backward pass, or, when `att` is `nil` (the GPT's way), recomputed
+/// by the backward from `qkv`, bit for bit: the same lines make them both times.
 ///
 /// Position `i` may only look at positions `j ≤ i`: the upper triangle of every score
 /// matrix is masked out before the softmax, so it is exactly 0 after it. Those scores are
@@ -18,26 +19,18 @@ public enum Attention {
   // ANCHOR: attention-forward
   /// The forward pass for `B·NH` (batch row, head) pairs, in parallel.
   public static func forward(
-    out: UnsafeMutablePointer<Float>, att: UnsafeMutablePointer<Float>, qkv: UnsafePointer<Float>,
+    out: UnsafeMutablePointer<Float>, att: UnsafeMutablePointer<Float>?, qkv: UnsafePointer<Float>,
     B: Int, T: Int, C: Int, NH: Int
   ) {
     let HS = C / NH
-    let scale = 1 / Float(HS).squareRoot()
     Parallel.forEachChunk(B * NH) { _, pairs in
+      let scratch = UnsafeMutablePointer<Float>.allocate(capacity: att == nil ? T * T : 0)  // one pair's
+      defer { scratch.deallocate() }
       for pair in pairs {
         let (b, h) = (pair / NH, pair % NH)
         let q = qkv + b * T * 3 * C + h * HS  // (T, HS), row stride 3C
-        let (k, v, a) = (q + C, q + 2 * C, att + pair * T * T)
-        // scores = Q·Kᵀ: (T, HS) x (HS, T), only on and below the diagonal
-        Matmul.gemm(
-          M: T, N: T, K: HS, a: q, lda: 3 * C, b: k, ldb: 3 * C, transposeB: true, c: a, ldc: T,
-          triangle: .lowerC, threads: 1)
-        for i in 0..<T {  // scale, mask and softmax each row; masked entries become exactly 0
-          let row = a + i * T
-          for j in 0...i { row[j] *= scale }
-          Softmax.row(row, row, i + 1)
-          for j in (i + 1)..<T { row[j] = 0 }
-        }
+        let (v, a) = (q + 2 * C, att.map { $0 + pair * T * T } ?? scratch)
+        probabilities(into: a, q: q, T: T, C: C, HS: HS)
         // out = att · V: (T, T) x (T, HS); row i's sum stops at key i, where its weights end
         Matmul.gemm(
           M: T, N: HS, K: T, a: a, lda: T, b: v, ldb: 3 * C, c: out + b * T * C + h * HS, ldc: C,
@@ -45,21 +38,38 @@ public enum Attention {
       }
     }
   }
+
+  /// One pair's probabilities `(T, T)`, `softmax(mask(Q·Kᵀ) / √HS)`, from its queries `q`
+  /// (its keys are `C` further along each row).
+  static func probabilities(into a: UnsafeMutablePointer<Float>, q: UnsafePointer<Float>, T: Int, C: Int, HS: Int) {
+    let scale = 1 / Float(HS).squareRoot()
+    // scores = Q·Kᵀ: (T, HS) x (HS, T), only on and below the diagonal
+    Matmul.gemm(
+      M: T, N: T, K: HS, a: q, lda: 3 * C, b: q + C, ldb: 3 * C, transposeB: true, c: a, ldc: T,
+      triangle: .lowerC, threads: 1)
+    for i in 0..<T {  // scale, mask and softmax each row; masked entries become exactly 0
+      let row = a + i * T
+      for j in 0...i { row[j] *= scale }
+      Softmax.row(row, row, i + 1)
+      for j in (i + 1)..<T { row[j] = 0 }
+    }
+  }
   // ANCHOR_END: attention-forward
 
   // ANCHOR: attention-backward
   /// Accumulates into `dqkv` `(B, T, 3*C)` the gradient of `forward`, given `dOut` `(B, T, C)`
-  /// and the saved probabilities `att`. The masked half gets no gradient, and is skipped
-  /// again: each product names its triangle.
+  /// and the saved probabilities `att` (recomputed when `nil`). The masked half gets no
+  /// gradient, and is skipped again: each product names its triangle.
   public static func backward(
     dqkv: UnsafeMutablePointer<Float>, dOut: UnsafePointer<Float>, qkv: UnsafePointer<Float>,
-    att: UnsafePointer<Float>, B: Int, T: Int, C: Int, NH: Int
+    att: UnsafePointer<Float>?, B: Int, T: Int, C: Int, NH: Int
   ) {
     let HS = C / NH
     let scale = 1 / Float(HS).squareRoot()
     Parallel.forEachChunk(B * NH) { _, pairs in
       let dAtt = UnsafeMutablePointer<Float>.allocate(capacity: T * T)  // this thread's scratch
-      defer { dAtt.deallocate() }
+      let remade = UnsafeMutablePointer<Float>.allocate(capacity: att == nil ? T * T : 0)
+      defer { (dAtt.deallocate(), remade.deallocate()) }
       for pair in pairs {
         let (b, h) = (pair / NH, pair % NH)
         let q = qkv + b * T * 3 * C + h * HS
@@ -67,7 +77,8 @@ public enum Attention {
         let dq = dqkv + b * T * 3 * C + h * HS
         let (dk, dv) = (dq + C, dq + 2 * C)
         let dy = dOut + b * T * C + h * HS
-        let a = att + pair * T * T
+        let a = att.map { $0 + pair * T * T } ?? UnsafePointer(remade)
+        if att == nil { probabilities(into: remade, q: q, T: T, C: C, HS: HS) }
         // out = att · V  =>  dAtt = dOut · Vᵀ (on and below the diagonal) ...
         Matmul.gemm(
           M: T, N: T, K: HS, a: dy, lda: C, b: v, ldb: 3 * C, transposeB: true, c: dAtt, ldc: T,

@@ -3,21 +3,25 @@
 /// Every intermediate the backward pass needs, for one batch shape `(B, T)` (`N = B*T`
 /// positions), in forward order. A field of shape `(L, ...)` holds one buffer per layer:
 /// layer `l`'s is `field[l]`. Dropout masks take no memory when the model has no dropout.
+///
+/// Three intermediates are not kept per layer, because the backward can remake them exactly
+/// from what is kept, for much less time than the memory costs: the LayerNorm outputs (from
+/// their inputs and statistics), the GELU output (from its input) and the attention
+/// probabilities (from `qkv`). Each has one buffer, which the layer being computed uses; at
+/// config B that keeps 1.4 GB of a training step's 3.5 GB out of memory.
 struct Activations {
   let B: Int, T: Int
   let encoded: UnsafeMutablePointer<Float>  // (B, T, C)  x = wte[tokens] + positions
   let encodedMask: UnsafeMutablePointer<Float>  // (B, T, C)  its dropout mask
-  let ln1: PerLayer  // (L, B, T, C)
+  let ln: UnsafeMutablePointer<Float>  // (B, T, C): the current layer's ln1 or ln2 output
   let ln1Stats: PerLayer  // (L, 2, B, T): mean, then 1/std
   let qkv: PerLayer  // (L, B, T, 3*C)
-  let att: PerLayer  // (L, B, NH, T, T): attention probabilities
   let atty: PerLayer  // (L, B, T, C): attention output, heads side by side
   let attnMask: PerLayer  // (L, B, T, C): dropout mask of the attention branch
   let residual2: PerLayer  // (L, B, T, C): the stream after attention
-  let ln2: PerLayer  // (L, B, T, C)
   let ln2Stats: PerLayer  // (L, 2, B, T)
   let fch: PerLayer  // (L, B, T, 4*C): MLP hidden layer before GELU
-  let fchGelu: PerLayer  // (L, B, T, 4*C): after GELU
+  let fchGelu: UnsafeMutablePointer<Float>  // (B, T, 4*C): the current layer's GELU output
   let mlpMask: PerLayer  // (L, B, T, C): dropout mask of the MLP branch
   let residual3: PerLayer  // (L, B, T, C): the stream after the MLP, block l's output
   let lnF: UnsafeMutablePointer<Float>  // (B, T, C)
@@ -28,21 +32,19 @@ struct Activations {
   /// The memory plan: every buffer, in order, taken from `memory`.
   init(_ config: GPTConfig, B: Int, T: Int, _ memory: inout Carver) {
     (self.B, self.T) = (B, T)
-    let (C, L, NH, V, N) = (config.channels, config.layerCount, config.headCount, config.vocabularySize, B * T)
+    let (C, L, V, N) = (config.channels, config.layerCount, config.vocabularySize, B * T)
     let masked = config.dropout > 0 ? N * C : 0
     encoded = memory.take(N * C)
     encodedMask = memory.take(masked)
-    ln1 = memory.take(L, N * C)
+    ln = memory.take(N * C)
     ln1Stats = memory.take(L, 2 * N)
     qkv = memory.take(L, N * 3 * C)
-    att = memory.take(L, N * NH * T)
     atty = memory.take(L, N * C)
     attnMask = memory.take(L, masked)
     residual2 = memory.take(L, N * C)
-    ln2 = memory.take(L, N * C)
     ln2Stats = memory.take(L, 2 * N)
     fch = memory.take(L, N * 4 * C)
-    fchGelu = memory.take(L, N * 4 * C)
+    fchGelu = memory.take(N * 4 * C)
     mlpMask = memory.take(L, masked)
     residual3 = memory.take(L, N * C)
     lnF = memory.take(N * C)

@@ -17,20 +17,20 @@ extension GPT {
     Dropout.forward(a.encoded, mask: a.encodedMask, count: N * C, p: p, rng: &rng)
     for (l, w) in weights.blocks.enumerated() {
       let (x, adapter) = (a.blockInput(l), adapters[l])  // x: (B, T, C)
-      LayerNorm.forward(out: a.ln1[l], stats: a.ln1Stats[l], inp: x, w.ln1, rows: N)
-      Linear.forward(out: a.qkv[l], inp: a.ln1[l], w.attnQKV, rows: N)  // (B, T, C) -> (B, T, 3*C)
-      adapter.attnQKV?.forward(out: a.qkv[l], inp: a.ln1[l], N: N)
-      Attention.forward(out: a.atty[l], att: a.att[l], qkv: a.qkv[l], B: B, T: T, C: C, NH: NH)
+      LayerNorm.forward(out: a.ln, stats: a.ln1Stats[l], inp: x, w.ln1, rows: N)
+      Linear.forward(out: a.qkv[l], inp: a.ln, w.attnQKV, rows: N)  // (B, T, C) -> (B, T, 3*C)
+      adapter.attnQKV?.forward(out: a.qkv[l], inp: a.ln, N: N)
+      Attention.forward(out: a.atty[l], att: nil, qkv: a.qkv[l], B: B, T: T, C: C, NH: NH)  // att: see backward
       Linear.forward(out: a.residual2[l], inp: a.atty[l], w.attnProj, rows: N)
       adapter.attnProj?.forward(out: a.residual2[l], inp: a.atty[l], N: N)
       Dropout.forward(a.residual2[l], mask: a.attnMask[l], count: N * C, p: p, rng: &rng)
       Elementwise.add(out: a.residual2[l], x, a.residual2[l], count: N * C)  // x + attention
-      LayerNorm.forward(out: a.ln2[l], stats: a.ln2Stats[l], inp: a.residual2[l], w.ln2, rows: N)
-      Linear.forward(out: a.fch[l], inp: a.ln2[l], w.fc, rows: N)  // (B, T, C) -> (B, T, 4*C)
-      adapter.fc?.forward(out: a.fch[l], inp: a.ln2[l], N: N)
-      GELU.forward(out: a.fchGelu[l], inp: a.fch[l], count: N * 4 * C)
-      Linear.forward(out: a.residual3[l], inp: a.fchGelu[l], w.fcProj, rows: N)  // -> (B, T, C)
-      adapter.fcProj?.forward(out: a.residual3[l], inp: a.fchGelu[l], N: N)
+      LayerNorm.forward(out: a.ln, stats: a.ln2Stats[l], inp: a.residual2[l], w.ln2, rows: N)
+      Linear.forward(out: a.fch[l], inp: a.ln, w.fc, rows: N)  // (B, T, C) -> (B, T, 4*C)
+      adapter.fc?.forward(out: a.fch[l], inp: a.ln, N: N)
+      GELU.forward(out: a.fchGelu, inp: a.fch[l], count: N * 4 * C)
+      Linear.forward(out: a.residual3[l], inp: a.fchGelu, w.fcProj, rows: N)  // -> (B, T, C)
+      adapter.fcProj?.forward(out: a.residual3[l], inp: a.fchGelu, N: N)
       Dropout.forward(a.residual3[l], mask: a.mlpMask[l], count: N * C, p: p, rng: &rng)
       Elementwise.add(out: a.residual3[l], a.residual2[l], a.residual3[l], count: N * C)  // x + MLP
     }
@@ -78,11 +78,13 @@ extension GPT {
       // x = x + MLP: the identity path keeps dResidual as it is (the LayerNorm backward below
       // adds into it), and the branch receives it too, through its dropout mask
       let dMLP = Dropout.backward(s.dResidual, mask: a.mlpMask[l], count: NC, p: p, into: s.dBranch)
-      Linear.backward(dInp: s.dFchGelu, dOut: dMLP, inp: a.fchGelu[l], w.fcProj, dw?.fcProj, rows: N)
-      adapter.fcProj?.backward(dInp: s.dFchGelu, dOut: dMLP, inp: a.fchGelu[l], N: N)
+      GELU.forward(out: a.fchGelu, inp: a.fch[l], count: N * 4 * C)  // remade, as the forward made it
+      Linear.backward(dInp: s.dFchGelu, dOut: dMLP, inp: a.fchGelu, w.fcProj, dw?.fcProj, rows: N)
+      adapter.fcProj?.backward(dInp: s.dFchGelu, dOut: dMLP, inp: a.fchGelu, N: N)
       GELU.backward(dInp: s.dFch, inp: a.fch[l], dOut: s.dFchGelu, count: N * 4 * C)
-      Linear.backward(dInp: s.dLn2, dOut: s.dFch, inp: a.ln2[l], w.fc, dw?.fc, rows: N)
-      adapter.fc?.backward(dInp: s.dLn2, dOut: s.dFch, inp: a.ln2[l], N: N)
+      LayerNorm.normalize(out: a.ln, inp: a.residual2[l], stats: a.ln2Stats[l], w.ln2, rows: N)  // ln2, remade
+      Linear.backward(dInp: s.dLn2, dOut: s.dFch, inp: a.ln, w.fc, dw?.fc, rows: N)
+      adapter.fc?.backward(dInp: s.dLn2, dOut: s.dFch, inp: a.ln, N: N)
       LayerNorm.backward(
         dInp: s.dResidual, dOut: s.dLn2, inp: a.residual2[l], stats: a.ln2Stats[l], w.ln2, dw?.ln2,
         rows: N)
@@ -90,10 +92,11 @@ extension GPT {
       let dAttn = Dropout.backward(s.dResidual, mask: a.attnMask[l], count: NC, p: p, into: s.dBranch)
       Linear.backward(dInp: s.dAtty, dOut: dAttn, inp: a.atty[l], w.attnProj, dw?.attnProj, rows: N)
       adapter.attnProj?.backward(dInp: s.dAtty, dOut: dAttn, inp: a.atty[l], N: N)
-      Attention.backward(
-        dqkv: s.dQKV, dOut: s.dAtty, qkv: a.qkv[l], att: a.att[l], B: B, T: T, C: C, NH: NH)
-      Linear.backward(dInp: s.dLn1, dOut: s.dQKV, inp: a.ln1[l], w.attnQKV, dw?.attnQKV, rows: N)
-      adapter.attnQKV?.backward(dInp: s.dLn1, dOut: s.dQKV, inp: a.ln1[l], N: N)
+      Attention.backward(  // att: nil, so it remakes the probabilities from qkv
+        dqkv: s.dQKV, dOut: s.dAtty, qkv: a.qkv[l], att: nil, B: B, T: T, C: C, NH: NH)
+      LayerNorm.normalize(out: a.ln, inp: x, stats: a.ln1Stats[l], w.ln1, rows: N)  // ln1, remade
+      Linear.backward(dInp: s.dLn1, dOut: s.dQKV, inp: a.ln, w.attnQKV, dw?.attnQKV, rows: N)
+      adapter.attnQKV?.backward(dInp: s.dLn1, dOut: s.dQKV, inp: a.ln, N: N)
       LayerNorm.backward(
         dInp: s.dResidual, dOut: s.dLn1, inp: x, stats: a.ln1Stats[l], w.ln1, dw?.ln1, rows: N)
     }
