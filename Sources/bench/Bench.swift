@@ -36,7 +36,7 @@ struct BenchResult {
   /// was measured, and `"torch_tok_s"`, `"ratio_here"` (and `"torch_peak_rss_mb"`) when
   /// PyTorch's figure on this machine is known (`--torch FILE` or `train --torch-live`).
   func json(torchHere: Double? = nil) -> String {
-    func number(_ x: Double?) -> String { x.map { String(format: "%.4g", $0) } ?? "null" }
+    func number(_ x: Double?) -> String { x.flatMap { $0.isFinite ? String(format: "%.4g", $0) : nil } ?? "null" }
     func quoted(_ s: String) -> String {
       "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
@@ -116,16 +116,32 @@ enum Machine {
     return name.trimmingCharacters(in: .whitespaces)
   }()
 
-  /// Starts a new peak for `peakResidentMegabytes` (Linux: writing 5 to clear_refs resets VmHWM).
-  static func resetPeakResident() {
-    try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
+  /// Starts a new peak for `peakResidentMegabytes` (Linux: writing 5 to clear_refs resets
+  /// VmHWM to the memory resident now, which therefore counts in the next peak: the process's
+  /// own baseline, as PyTorch's figure counts its interpreter). Returns false where the peak
+  /// cannot be reset, and then no peak is reported.
+  static func resetPeakResident() -> Bool {
+    guard (try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)) != nil,
+      let peak = status("VmHWM:"), let now = status("VmRSS:")
+    else { return false }
+    return peak <= now + 1
   }
 
-  /// The process's peak resident memory (VmHWM) since the last reset, MB (0 where unknown).
-  static func peakResidentMegabytes() -> Int {
-    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-      let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
-    else { return 0 }
-    return (Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1024
+  /// The process's peak resident memory (VmHWM) since the last reset, MB (nil where unknown).
+  static func peakResidentMegabytes() -> Int? { status("VmHWM:") }
+
+  /// A line of /proc/self/status in kB (`VmHWM:\t  123456 kB`), as MB.
+  private static func status(_ key: String) -> Int? {
+    guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+      let line = text.split(separator: "\n").first(where: { $0.hasPrefix(key) }),
+      let kB = line.split(whereSeparator: \.isWhitespace).dropFirst().first.flatMap({ Int($0) })
+    else { return nil }
+    return kB / 1024
   }
+}
+
+/// `fraction` as a whole percentage for the tables ("–" when it is not a number: a peak
+/// that measured 0 would otherwise trap the conversion to Int).
+func percent(_ fraction: Double) -> String {
+  fraction.isFinite ? "\(Int((100 * fraction).rounded()))%" : "–"
 }

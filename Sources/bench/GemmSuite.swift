@@ -48,7 +48,7 @@ enum GemmSuite {
         suite: "gemm", name: "\(shape.label) \(shape.M)x\(shape.K)·\(shape.K)x\(shape.N)",
         value: gflops, unit: "GFLOP/s", reference: Reference.openBLASAVX512[shape.referenceKey],
         basis: sameShape ? "OpenBLAS AVX-512" : "OpenBLAS AVX-512, \(shape.referenceKey)",
-        notes: "\(Int((100 * gflops / seconds.peak).rounded()))% of \(Int(seconds.peak)) GFLOP/s")
+        notes: "\(percent(gflops / seconds.peak)) of \(Int(seconds.peak)) GFLOP/s")
       (result.mfu, result.peakGFLOPs) = (gflops / seconds.peak, seconds.peak)
       return result
     }

@@ -56,7 +56,7 @@ enum ModelSuite {
         value: tokensPerSecond, unit: "tok/s", reference: c.pyTorchBest,
         basis: "PyTorch best, full step",
         notes:
-          "\(Int(flops)) GFLOP/s (MFU \(Int((100 * mfu).rounded()))% of \(Int(timed.peak))), "
+          "\(Int(flops)) GFLOP/s (MFU \(percent(mfu)) of \(Int(timed.peak))), "
           + "\((seconds * 1000).formatted(decimals: 0)) ms/batch, RSS \(residentMegabytes()) MB"
       )
       (result.mfu, result.peakGFLOPs) = (mfu, timed.peak)

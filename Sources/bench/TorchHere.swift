@@ -70,14 +70,16 @@ enum TorchLive {
   }
 
   /// One PyTorch run of `config`'s training step: its best tokens/s and the process's peak memory.
-  static func trainingStep(config: String, threads: Int) -> (tokensPerSecond: Double, peakMB: Int)? {
+  /// `nil` when the run fails or its model is not ours (another vocabulary size).
+  static func trainingStep(config: String, vocabulary: Int, threads: Int) -> (tokensPerSecond: Double, peakMB: Int)? {
     let out = FileManager.default.temporaryDirectory.appendingPathComponent("torch-live-\(getpid()).jsonl").path
     defer { try? FileManager.default.removeItem(atPath: out) }
     let arguments = [script, "--config", config, "--no-generate", "--threads", "\(threads)", "--out", out]
     guard let run = try? python(arguments), run.status == 0,
       let line = (try? String(contentsOfFile: out, encoding: .utf8))?.split(separator: "\n").last,
       let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-      let tokens = object["tok_s_best"] as? Double
+      let tokens = object["tok_s_best"] as? Double, object["kind"] as? String == "train",
+      object["vocab"] as? Int == vocabulary
     else { return nil }
     return (tokens, object["peak_rss_mb"] as? Int ?? 0)
   }

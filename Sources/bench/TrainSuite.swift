@@ -21,7 +21,7 @@ enum TrainSuite {
       let stream = (0..<(40 * c.B * T)).map { _ in Int32(rng.nextInt(below: c.gpt.vocabularySize)) }
       var options = TrainingOptions(steps: 1000, batchSize: c.B)
       options.evalBatches = 1
-      Machine.resetPeakResident()
+      let peakKnown = Machine.resetPeakResident()
       let trainer = Trainer(
         model: GPT(c.gpt), train: stream, validation: Array(stream.prefix(2 * c.B * T + 1)), options: options)
       // ours, then PyTorch (with --torch-live), round after round: each side keeps its best
@@ -32,7 +32,10 @@ enum TrainSuite {
         let round = timeBesidePeak(repeats: live ? 2 : 3, minimum: 0.5) { _ = try? trainer.trainStep() }
         if round.seconds < ours.seconds { ours = round }
         guard live else { continue }
-        guard let theirs = TorchLive.trainingStep(config: c.name, threads: Parallel.threadCount) else {
+        guard
+          let theirs = TorchLive.trainingStep(
+            config: c.name, vocabulary: c.gpt.vocabularySize, threads: Parallel.threadCount)
+        else {
           fail("\(TorchLive.script) --config \(c.name) failed: run it by hand to see why", code: 1)
         }
         if theirs.tokensPerSecond > torch?.tokensPerSecond ?? 0 { torch = theirs }
@@ -40,16 +43,17 @@ enum TrainSuite {
       let tokensPerSecond = Double(c.B * T) / ours.seconds
       let mfu = Compute.utilisation(
         tokensPerSecond: tokensPerSecond, flopsPerToken: c.gpt.trainingFLOPsPerToken(), peakGFLOPs: ours.peak)
-      let peakMB = Machine.peakResidentMegabytes()
+      let peakMB = peakKnown ? Machine.peakResidentMegabytes() : nil
+      let ourMemory = peakMB.map { "peak RSS \($0) MB" } ?? "peak RSS unknown"
       let memory =
-        torch.map { "peak RSS \(peakMB) MB (PyTorch here \($0.peakMB) MB)" }
-        ?? "peak RSS \(peakMB) MB (PyTorch default: \(c.pyTorchRSS))"
+        torch.map { "\(ourMemory) (PyTorch here \($0.peakMB) MB)" }
+        ?? "\(ourMemory) (PyTorch default: \(c.pyTorchRSS))"
       var result = BenchResult(
         suite: "train", name: "config \(c.name) full step, B \(c.B) T \(T) (\(c.gpt.parameterCount) params)",
         value: tokensPerSecond, unit: "tok/s", reference: c.pyTorchBest > 0 ? c.pyTorchBest : nil,
         basis: c.pyTorchBest > 0 ? "PyTorch best" : "chapter 06's default run",
         notes:
-          "\((ours.seconds * 1000).formatted(decimals: 0)) ms/step, MFU \(Int((100 * mfu).rounded()))% of "
+          "\((ours.seconds * 1000).formatted(decimals: 0)) ms/step, MFU \(percent(mfu)) of "
           + "\(Int(ours.peak)) GFLOP/s, \(memory)",
         key: "train \(c.name)")
       (result.mfu, result.peakGFLOPs, result.peakMB, result.torchLive) = (mfu, ours.peak, peakMB, torch)

@@ -20,6 +20,7 @@ var json = false
 var threads = 2
 var chosen: [String] = []
 var torchPath: String?
+var roundsGiven = false
 var words = CommandLine.arguments.dropFirst()[...]
 while let word = words.popFirst() {
   switch word {
@@ -34,7 +35,7 @@ while let word = words.popFirst() {
     guard let value = words.popFirst().flatMap(Int.init), (1...20).contains(value) else {
       fail("--rounds needs a whole number from 1 to 20 (rounds of each side with --torch-live)", code: 2)
     }
-    TorchLive.rounds = value
+    (TorchLive.rounds, roundsGiven) = (value, true)
   case "--config":
     guard let value = words.popFirst()?.uppercased(), ["A", "B", "C"].contains(value) else {
       fail("--config needs one of A, B, C (the reference configs)", code: 2)
@@ -70,6 +71,10 @@ while let word = words.popFirst() {
   }
 }
 if chosen.isEmpty { chosen = suites.keys.sorted() }
+if roundsGiven && !TorchLive.enabled { fail("--rounds counts --torch-live's rounds: add --torch-live", code: 2) }
+if TorchLive.enabled && !chosen.contains("train") {
+  fail("--torch-live times training steps: name the train suite too (bench train --torch-live)", code: 2)
+}
 let torchHere = torchPath.map { TorchHere(path: $0) }
 
 #if DEBUG

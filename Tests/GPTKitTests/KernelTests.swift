@@ -49,6 +49,42 @@ struct KernelTests {
     }
   }
 
+  /// `Softmax.row` finds the maximum sixteen lanes at a time; the one-at-a-time loop it
+  /// replaced is the reference, bit for bit, across widths around a vector's 16, with ties
+  /// between +0 and -0, rows of -infinity and a NaN (skipped by both).
+  @Test func softmaxRowGivesTheScalarMaximumsBits() {
+    func scalarRow(_ x: [Float]) -> [Float] {
+      var maxValue = -Float.infinity
+      for v in x { maxValue = max(maxValue, v) }
+      var e = [Float](repeating: 0, count: x.count)
+      var sums = FastMath.Vector()
+      FastMath.map(x.count) { j, lanes in
+        var v = FastMath.Vector()
+        for l in 0..<lanes { v[l] = x[j + l] }
+        var out = FastMath.exp(v - maxValue)
+        if lanes < 16 { for l in lanes..<16 { out[l] = 0 } }
+        sums += out
+        for l in 0..<lanes { e[j + l] = out[l] }
+      }
+      let inverse = 1 / sums.sum()
+      return e.map { $0 * inverse }
+    }
+    var rng = SplitMix64(seed: 31)
+    var rows: [[Float]] = [15, 16, 17, 33, 1].map { n in (0..<n).map { _ in 3 * rng.nextNormal() } }
+    rows.append([-0.0, 0.0, -1, -2] + Array(repeating: -0.0, count: 14))
+    rows.append([0.0] + Array(repeating: -0.0, count: 20))
+    rows.append(Array(repeating: -.infinity, count: 18))
+    rows.append([1, .nan, 2] + Array(repeating: 0.5, count: 16))
+    for x in rows {
+      var y = [Float](repeating: 0, count: x.count)
+      x.withUnsafeBufferPointer { xp in
+        y.withUnsafeMutableBufferPointer { Softmax.row($0.baseAddress!, xp.baseAddress!, x.count) }
+      }
+      let want = scalarRow(x)
+      #expect(zip(y, want).allSatisfy { $0.bitPattern == $1.bitPattern || ($0.isNaN && $1.isNaN) }, "\(x)")
+    }
+  }
+
   @Test func softmaxSurvivesHugeLogits() {
     let y = Softmax.forward(Tensor(shape: [1, 3], storage: [1000, 1000, -1000]))
     #expect(y.storage == [0.5, 0.5, 0])

@@ -22,7 +22,7 @@ config at a time, alternating with its own rounds.
 On AMD processors MKL avoids AVX-512 unless it is told the CPU is Intel; run the script
 under such a shim to measure "PyTorch at its best", and add --compile for torch.compile.
 """
-import argparse, json, math, os, resource, time
+import argparse, json, math, os, resource, sys, time
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -148,7 +148,7 @@ def main():
         how += ", LD_PRELOAD " + os.path.basename(os.environ["LD_PRELOAD"])
     results = [
         {"kind": "train", "config": name, "vocab": CONFIGS[name][0], "tok_s_best": train(name, args.compile),
-         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}
+         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // (1 << 20 if sys.platform == "darwin" else 1 << 10)}
         for name in ([] if args.no_train else args.config or sorted(CONFIGS))
     ]
     if not args.no_generate:

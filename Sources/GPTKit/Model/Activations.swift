@@ -7,8 +7,9 @@
 /// Three intermediates are not kept per layer, because the backward can remake them exactly
 /// from what is kept, for much less time than the memory costs: the LayerNorm outputs (from
 /// their inputs and statistics), the GELU output (from its input) and the attention
-/// probabilities (from `qkv`). Each has one buffer, which the layer being computed uses; at
-/// config B that keeps 1.4 GB of a training step's 3.5 GB out of memory.
+/// probabilities (from `qkv`). The first two have one buffer each, which the layer being
+/// computed uses; the probabilities live only in `Attention`'s per-thread scratch. At config B
+/// that keeps 1.4 GB of a training step's 3.5 GB out of memory.
 struct Activations {
   let B: Int, T: Int
   let encoded: UnsafeMutablePointer<Float>  // (B, T, C)  x = wte[tokens] + positions
