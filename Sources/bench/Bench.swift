@@ -59,17 +59,18 @@ struct BenchResult {
 /// each round repeats the call until it has run for at least `minimum` seconds.
 func bestTime(repeats: Int = 5, minimum: Double = 0.2, _ body: () -> Void) -> Double {
   body()
-  var best = Double.infinity
-  for _ in 0..<repeats {
-    var calls = 0
-    let start = monotonicSeconds()
-    repeat {
-      body()
-      calls += 1
-    } while monotonicSeconds() - start < minimum
-    best = min(best, (monotonicSeconds() - start) / Double(calls))
-  }
-  return best
+  return (0..<repeats).map { _ in timedRound(minimum: minimum, body) }.min() ?? .infinity
+}
+
+/// One round: seconds per call of `body`, called until the round has lasted `minimum` seconds.
+func timedRound(minimum: Double, _ body: () -> Void) -> Double {
+  var calls = 0
+  let start = monotonicSeconds()
+  repeat {
+    body()
+    calls += 1
+  } while monotonicSeconds() - start < minimum
+  return (monotonicSeconds() - start) / Double(calls)
 }
 
 /// A time and the FMA peak measured beside it.
@@ -91,13 +92,7 @@ func timeBesidePeak(repeats: Int = 3, minimum: Double = 0.5, _ body: () -> Void)
   var best = BesidePeak(seconds: .infinity, peak: 0)
   var before = peakNow()
   for _ in 0..<repeats {
-    var calls = 0
-    let start = monotonicSeconds()
-    repeat {
-      body()
-      calls += 1
-    } while monotonicSeconds() - start < minimum
-    let seconds = (monotonicSeconds() - start) / Double(calls)
+    let seconds = timedRound(minimum: minimum, body)
     let after = peakNow()
     if seconds < best.seconds { best = BesidePeak(seconds: seconds, peak: (before + after) / 2) }
     before = after
