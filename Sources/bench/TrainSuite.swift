@@ -13,7 +13,6 @@ enum TrainSuite {
     B: 16, pyTorchBest: 0, pyTorchRSS: "-")
 
   static func run(peak: Double) -> [BenchResult] {
-    if TorchLive.enabled { TorchLive.checkAvailable() }
     let configs = ModelSuite.chosen + (ModelSuite.only == nil ? [chapter06] : [])
     return configs.map { c in
       let T = c.gpt.contextLength

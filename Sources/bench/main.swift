@@ -75,6 +75,7 @@ if roundsGiven && !TorchLive.enabled { fail("--rounds counts --torch-live's roun
 if TorchLive.enabled && !chosen.contains("train") {
   fail("--torch-live times training steps: name the train suite too (bench train --torch-live)", code: 2)
 }
+if TorchLive.enabled { TorchLive.checkAvailable() }
 let torchHere = torchPath.map { TorchHere(path: $0) }
 
 #if DEBUG
