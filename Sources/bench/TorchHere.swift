@@ -69,18 +69,25 @@ enum TorchLive {
     }
   }
 
-  /// One PyTorch run of `config`'s training step: its best tokens/s and the process's peak memory.
-  /// `nil` when the run fails or its model is not ours (another vocabulary size).
-  static func trainingStep(config: String, vocabulary: Int, threads: Int) -> (tokensPerSecond: Double, peakMB: Int)? {
+  /// One PyTorch run of `config`'s training step: its best tokens/s and the process's peak
+  /// memory. A failed run, or one whose model is not ours (another vocabulary size), ends the
+  /// bench with one line: the script's own last line of output, or what did not match.
+  static func trainingStep(config: String, vocabulary: Int, threads: Int) -> (tokensPerSecond: Double, peakMB: Int) {
     let out = FileManager.default.temporaryDirectory.appendingPathComponent("torch-live-\(getpid()).jsonl").path
     defer { try? FileManager.default.removeItem(atPath: out) }
     let arguments = [script, "--config", config, "--no-generate", "--threads", "\(threads)", "--out", out]
-    guard let run = try? python(arguments), run.status == 0,
-      let line = (try? String(contentsOfFile: out, encoding: .utf8))?.split(separator: "\n").last,
+    let run = try? python(arguments)
+    guard let run, run.status == 0 else {
+      let said = run?.output.split(separator: "\n").last.map(String.init) ?? "python3 did not start"
+      fail("\(script) --config \(config) failed: \(said)", code: 1)
+    }
+    guard let line = (try? String(contentsOfFile: out, encoding: .utf8))?.split(separator: "\n").last,
       let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
       let tokens = object["tok_s_best"] as? Double, object["kind"] as? String == "train",
       object["vocab"] as? Int == vocabulary
-    else { return nil }
+    else {
+      fail("\(script) --config \(config) did not time our model (vocabulary \(vocabulary)): is it this workbook's?")
+    }
     return (tokens, object["peak_rss_mb"] as? Int ?? 0)
   }
 

@@ -31,12 +31,8 @@ enum TrainSuite {
         let round = timeBesidePeak(repeats: live ? 2 : 3, minimum: 0.5) { _ = try? trainer.trainStep() }
         if round.seconds < ours.seconds { ours = round }
         guard live else { continue }
-        guard
-          let theirs = TorchLive.trainingStep(
-            config: c.name, vocabulary: c.gpt.vocabularySize, threads: Parallel.threadCount)
-        else {
-          fail("\(TorchLive.script) --config \(c.name) failed: run it by hand to see why", code: 1)
-        }
+        let theirs = TorchLive.trainingStep(
+          config: c.name, vocabulary: c.gpt.vocabularySize, threads: Parallel.threadCount)
         if theirs.tokensPerSecond > torch?.tokensPerSecond ?? 0 { torch = theirs }
       }
       let tokensPerSecond = Double(c.B * T) / ours.seconds
