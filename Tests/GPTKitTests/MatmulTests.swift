@@ -61,9 +61,19 @@ struct MatmulTests {
     #expect(maxDifference(fast, reference) < 1e-4)
   }
 
-  @Test func wideMatricesCrossTheColumnBlock() {
-    let (fast, reference) = bothProducts(M: 3, N: GemmEngine.NC + 40, K: 5, transposeA: true, transposeB: false)
-    #expect(maxDifference(fast, reference) < 1e-4)
+  @Test(arguments: [GemmEngine.NC + 40, 2 * GemmEngine.NC + 7])
+  func wideMatricesCrossTheColumnBlock(N: Int) {
+    for transposeB in [false, true] {
+      let (fast, reference) = bothProducts(M: 13, N: N, K: 5, transposeA: true, transposeB: transposeB)
+      #expect(maxDifference(fast, reference) < 1e-4, "N \(N)")
+    }
+  }
+
+  /// Column blocks are as even as whole panels allow, and never wider than `NC`.
+  @Test func columnBlocksAreEven() {
+    #expect(GemmEngine.NC == 512)
+    let widths = [65, 384, 576, 1152, 1536, 1537, 50257].map(GemmEngine.nBlockLength)
+    #expect(widths == [96, 384, 288, 384, 512, 416, 512])
   }
 
   /// Packing a transposed B moves 16 x 16 blocks through vector registers; every number must

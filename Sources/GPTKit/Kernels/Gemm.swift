@@ -79,7 +79,9 @@ enum GemmEngine {
   static let MR = 12
   static let NR = 32
   static let KC = 384
-  static let NC = 1024
+  /// The widest column block of `op(B)` packed at once: `KC x NC` floats (768 KB) leave room
+  /// in a 2 MB L2 for the A panels and the `C` tiles that stream past them.
+  static let NC = 512
 
   static func run(M: Int, N: Int, K: Int, _ o: GemmOperands, accumulate: Bool, threads: Int) {
     guard M > 0 && N > 0 else { return }
@@ -125,16 +127,25 @@ enum GemmEngine {
     return (K + kBlocks - 1) / kBlocks
   }
 
+  /// The width of the column blocks `N` is cut into: at most `NC`, as even as possible in
+  /// whole panels (N = 1152 gives 384 + 384 + 384, not 512 + 512 + 128, whose last block
+  /// would pay a block's packing for a quarter of its work). Unlike `kBlockLength`, this
+  /// changes no bits: every element's sum runs over the same K blocks whatever the columns.
+  static func nBlockLength(_ N: Int) -> Int {
+    let nBlocks = (N + NC - 1) / NC
+    return ((N + nBlocks - 1) / nBlocks + NR - 1) / NR * NR
+  }
+
   /// One thread's share: the blocked loops around the micro-kernel.
   static func single(M: Int, N: Int, K: Int, _ o: GemmOperands, accumulate: Bool) {
     let kcMax = kBlockLength(K)
-    let ncMax = min(NC, (N + NR - 1) / NR * NR)
+    let ncMax = nBlockLength(N)
     let buffer = PackingBuffers.shared.take()
     defer { PackingBuffers.shared.giveBack(buffer) }
     let (packedA, packedB) = (buffer, buffer + PackingBuffers.aCapacity)
     assert(MR * kcMax <= PackingBuffers.aCapacity && kcMax * ncMax <= KC * NC)
-    for jc in stride(from: 0, to: N, by: NC) {
-      let nc = min(NC, N - jc)
+    for jc in stride(from: 0, to: N, by: ncMax) {
+      let nc = min(ncMax, N - jc)
       for pc in stride(from: 0, to: K, by: kcMax) {
         let kc = min(kcMax, K - pc)
         packB(o, k0: pc, kc: kc, j0: jc, nc: nc, into: packedB)
@@ -269,7 +280,7 @@ extension GemmEngine {
 
 /// Packing space for `GemmEngine.single`, reused from call to call.
 ///
-/// Each call needs `MR x KC` floats for A and up to `KC x NC` (1.5 MB) for B. Allocating that
+/// Each call needs `MR x KC` floats for A and up to `KC x NC` (768 KB) for B. Allocating that
 /// afresh every time asks the operating system for new pages, which it must zero, thousands
 /// of times per training step; a small free list of buffers avoids it.
 final class PackingBuffers: @unchecked Sendable {
