@@ -11,7 +11,7 @@ enum KernelSuite {
     let w = Tensor.randn([C * 4 * C + 4 * C], rng: &rng)
     let qkv = Tensor.randn([N * 3 * C], rng: &rng)
     var out = Tensor(shape: [N * 4 * C + 4 * C * C + 4 * C])
-    var scratch = Tensor(shape: [N * 3 * C])
+    var scratch = Tensor(shape: [N * 4 * C])
     var results: [BenchResult] = []
     func time(_ name: String, _ body: () -> Void) {
       let ms = bestTime(repeats: 2, minimum: 0.2, body) * 1000
@@ -37,7 +37,9 @@ enum KernelSuite {
                 Attention.backward(dqkv: sp, dOut: xp, qkv: qp, att: nil, B: B, T: T, C: C, NH: NH)
               }
               time("GELU forward (N x 4C)") { GELU.forward(out: op, inp: xp, count: N * 4 * C) }
-              time("GELU backward") { GELU.backward(dInp: op, inp: xp, dOut: xp, count: N * 4 * C) }
+              // the backward's way: remake the output with the slopes, then the chain rule from them
+              time("GELU remade with its slopes") { GELU.remake(out: op, slope: sp, inp: xp, count: N * 4 * C) }
+              time("GELU backward from the slopes") { GELU.backward(dInp: op, slope: sp, dOut: xp, count: N * 4 * C) }
               time("LayerNorm forward") {
                 LayerNorm.forward(out: op, mean: sp, rstd: sp + N, inp: xp, weight: wp, bias: wp, rows: N, C: C)
               }

@@ -142,6 +142,32 @@ struct RecomputeTests {
     #expect(remade.storage == out.storage)
     #expect(out.storage.contains { $0 != 0 })
   }
+
+  /// The backward remakes the GELU output with its slopes in one pass, then takes the chain
+  /// rule from the slopes: both must give the bits of `GELU.forward` and of `GELU.backward`
+  /// into a zeroed gradient, the ragged tail (37 = 2·16 + 5) and in-place use included.
+  @Test func geluRemakeGivesTheForwardAndBackwardBits() {
+    var rng = SplitMix64(seed: 13)
+    let count = 37
+    var x = Tensor.randn([count], rng: &rng)
+    (x[0], x[1], x[2], x[3]) = (0, -12, 12, 1e-30)  // zero, both tanh saturations, a tiny one
+    let dOut = Tensor.randn([count], rng: &rng)
+    var (forward, old) = (Tensor(shape: [count]), Tensor(shape: [count]))
+    var (remade, slope) = (Tensor(shape: [count]), Tensor(shape: [count]))
+    x.withPointer { xp in
+      dOut.withPointer { dp in
+        forward.withMutablePointer { GELU.forward(out: $0, inp: xp, count: count) }
+        old.withMutablePointer { GELU.backward(dInp: $0, inp: xp, dOut: dp, count: count) }
+        remade.withMutablePointer { r in
+          slope.withMutablePointer { GELU.remake(out: r, slope: $0, inp: xp, count: count) }
+        }
+        slope.withMutablePointer { GELU.backward(dInp: $0, slope: $0, dOut: dp, count: count) }  // in place
+      }
+    }
+    #expect(remade.storage.map(\.bitPattern) == forward.storage.map(\.bitPattern))
+    #expect(slope.storage == old.storage)  // == : the old way's 0 + (-0) is +0
+    #expect(old.storage.filter { $0 != 0 }.count > count - 2)
+  }
 }
 
 @Suite("03 embeddings")

@@ -67,6 +67,60 @@ public enum GELU {
   }
   // ANCHOR_END: gelu-backward
 
+  // ANCHOR: gelu-remake
+  /// `gelu(x)` and `gelu'(x)` of sixteen numbers at once, from one tanh: the lines of `gelu`
+  /// and `slope`, so the bits are theirs.
+  @inline(__always)
+  static func geluAndSlope(_ x: Vector) -> (gelu: Vector, slope: Vector) {
+    let t = FastMath.tanh(scale * (x + cubic * x * x * x))
+    let du = scale * (1 + 3 * cubic * x * x)
+    return (0.5 * x * (1 + t), 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du)
+  }
+
+  /// The GPT's backward keeps no GELU outputs: it remakes them, `out = gelu(inp)`, from the
+  /// hidden layer `inp`. The same pass keeps `slope = gelu'(inp)` for `backward(dInp:slope:)`,
+  /// so each element's tanh is computed once for both instead of once for each.
+  public static func remake(
+    out: UnsafeMutablePointer<Float>, slope: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, count: Int
+  ) {
+    Parallel.forEachChunk((count + 15) / 16, minimumPerChunk: 1 << 10) { _, blocks in
+      let (start, end) = (blocks.lowerBound * 16, min(count, blocks.upperBound * 16))
+      var i = start
+      while i + 16 <= end {
+        let (g, d) = geluAndSlope(Vector(loading: inp + i))
+        g.store(to: out + i)
+        d.store(to: slope + i)
+        i += 16
+      }
+      if i < end {
+        let (g, d) = geluAndSlope(Vector(loading: inp + i, lanes: end - i))
+        g.store(to: out + i, lanes: end - i)
+        d.store(to: slope + i, lanes: end - i)
+      }
+    }
+  }
+  // ANCHOR_END: gelu-remake
+
+  /// `dInp[i] = slope[i] · dOut[i]`, from the slopes `remake` kept (`dInp` may be `slope`):
+  /// the chain rule through GELU, into a `dInp` that nothing else adds to.
+  public static func backward(
+    dInp: UnsafeMutablePointer<Float>, slope: UnsafePointer<Float>, dOut: UnsafePointer<Float>, count: Int
+  ) {
+    Parallel.forEachChunk((count + 15) / 16, minimumPerChunk: 1 << 10) { _, blocks in
+      let (start, end) = (blocks.lowerBound * 16, min(count, blocks.upperBound * 16))
+      var i = start
+      while i + 16 <= end {
+        (Vector(loading: slope + i) * Vector(loading: dOut + i)).store(to: dInp + i)
+        i += 16
+      }
+      if i < end {
+        let lanes = end - i
+        (Vector(loading: slope + i, lanes: lanes) * Vector(loading: dOut + i, lanes: lanes)).store(
+          to: dInp + i, lanes: lanes)
+      }
+    }
+  }
+
   /// `gelu` applied to every element of `x`.
   public static func forward(_ x: Tensor) -> Tensor {
     var out = Tensor(shape: x.shape)

@@ -66,8 +66,8 @@ struct BackwardScratch {
   let dBranch: UnsafeMutablePointer<Float>  // (B, T, C): a branch's output, through its dropout
   /// `(B, T, C)`: the final LayerNorm's output gradient, needed before any branch's: `dBranch`'s memory.
   var dLnF: UnsafeMutablePointer<Float> { dBranch }
+  let dFch: UnsafeMutablePointer<Float>  // (B, T, 4*C): GELU's slopes, then its input's gradient
   let dFchGelu: UnsafeMutablePointer<Float>  // (B, T, 4*C)
-  let dFch: UnsafeMutablePointer<Float>  // (B, T, 4*C)
   let dLn2: UnsafeMutablePointer<Float>  // (B, T, C)
   let dAtty: UnsafeMutablePointer<Float>  // (B, T, C)
   let dQKV: UnsafeMutablePointer<Float>  // (B, T, 3*C)
@@ -78,7 +78,8 @@ struct BackwardScratch {
     (self.N, C, V) = (N, config.channels, config.vocabularySize)
     (dLogits, dResidual) = (memory.take(N * V), memory.take(N * C))  // one run: see clearStream
     dBranch = memory.take(N * C)
-    (dFchGelu, dFch, dLn2) = (memory.take(N * 4 * C), memory.take(N * 4 * C), memory.take(N * C))  // one run ...
+    dFch = memory.take(N * 4 * C)  // written whole before it is read: never cleared
+    (dFchGelu, dLn2) = (memory.take(N * 4 * C), memory.take(N * C))  // one run ...
     (dAtty, dQKV, dLn1) = (memory.take(N * C), memory.take(N * 3 * C), memory.take(N * C))  // ... see clearLayer
   }
 
@@ -86,7 +87,7 @@ struct BackwardScratch {
   func clearStream() { dLogits.update(repeating: 0, count: N * (V + C)) }
 
   /// Zeroes the one-layer buffers, `dFchGelu` to `dLn1`, which a layer's kernels add into.
-  func clearLayer() { dFchGelu.update(repeating: 0, count: N * 14 * C) }
+  func clearLayer() { dFchGelu.update(repeating: 0, count: N * 10 * C) }
 }
 
 /// `L` buffers of one shape side by side, `(L, ...)`: layer `l`'s is `self[l]`.

@@ -78,10 +78,11 @@ extension GPT {
       // x = x + MLP: the identity path keeps dResidual as it is (the LayerNorm backward below
       // adds into it), and the branch receives it too, through its dropout mask
       let dMLP = Dropout.backward(s.dResidual, mask: a.mlpMask[l], count: NC, p: p, into: s.dBranch)
-      GELU.forward(out: a.fchGelu, inp: a.fch[l], count: N * 4 * C)  // remade, as the forward made it
+      // the GELU output, remade as the forward made it, and its slope, kept in dFch till needed
+      GELU.remake(out: a.fchGelu, slope: s.dFch, inp: a.fch[l], count: N * 4 * C)
       Linear.backward(dInp: s.dFchGelu, dOut: dMLP, inp: a.fchGelu, w.fcProj, dw?.fcProj, rows: N)
       adapter.fcProj?.backward(dInp: s.dFchGelu, dOut: dMLP, inp: a.fchGelu, N: N)
-      GELU.backward(dInp: s.dFch, inp: a.fch[l], dOut: s.dFchGelu, count: N * 4 * C)
+      GELU.backward(dInp: s.dFch, slope: s.dFch, dOut: s.dFchGelu, count: N * 4 * C)
       LayerNorm.normalize(out: a.ln, inp: a.residual2[l], stats: a.ln2Stats[l], w.ln2, rows: N)  // ln2, remade
       Linear.backward(dInp: s.dLn2, dOut: s.dFch, inp: a.ln, w.fc, dw?.fc, rows: N)
       adapter.fc?.backward(dInp: s.dLn2, dOut: s.dFch, inp: a.ln, N: N)
