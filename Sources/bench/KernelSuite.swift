@@ -10,7 +10,7 @@ enum KernelSuite {
     let x = Tensor.randn([N * 4 * C], rng: &rng)
     let w = Tensor.randn([C * 4 * C + 4 * C], rng: &rng)
     let qkv = Tensor.randn([N * 3 * C], rng: &rng)
-    var out = Tensor(shape: [N * 4 * C + 4 * C * C + 4 * C])
+    var out = Tensor(shape: [N * 10 * C + 4 * C * C + 4 * C])
     var scratch = Tensor(shape: [N * 4 * C])
     var results: [BenchResult] = []
     func time(_ name: String, _ body: () -> Void) {
@@ -49,6 +49,7 @@ enum KernelSuite {
                   C: C)
               }
               time("residual add") { Elementwise.add(out: op, xp, xp, count: N * C) }
+              time("one layer's gradient buffers cleared (N x 10C)") { Elementwise.zero(op, count: N * 10 * C) }
             }
           }
         }

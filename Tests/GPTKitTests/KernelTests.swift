@@ -39,6 +39,16 @@ struct KernelTests {
     }
   }
 
+  /// `Elementwise.zero` clears exactly `count` floats, every thread its share: sizes below and
+  /// above its parallel threshold, none of the neighbours touched.
+  @Test(arguments: [0, 1, 17, 1 << 16, (1 << 17) + 3, 3 << 18])
+  func zeroClearsExactlyItsFloats(count: Int) {
+    var x = [Float](repeating: 7, count: count + 2)
+    x.withUnsafeMutableBufferPointer { Elementwise.zero($0.baseAddress! + 1, count: count) }
+    #expect(x.first == 7 && x.last == 7)
+    #expect(x.dropFirst().dropLast().allSatisfy { $0 == 0 && $0.sign == .plus })
+  }
+
   @Test mutating func softmaxMatchesFormulaAndSumsToOne() {
     let x = Tensor.randn([4, 9], std: 5, rng: &rng)
     let y = Softmax.forward(x)

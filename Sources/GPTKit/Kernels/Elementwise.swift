@@ -46,6 +46,15 @@ public enum Elementwise {
     }
   }
 
+  /// `x[i] = 0` for `count` floats, every thread clearing its share. A training step's
+  /// backward clears gigabytes (each layer's gradient buffers, at config B 250 MB), and one
+  /// core alone does not reach the memory's bandwidth.
+  public static func zero(_ x: UnsafeMutablePointer<Float>, count: Int) {
+    Parallel.forEachChunk(count, minimumPerChunk: 1 << 16) { _, range in
+      (x + range.lowerBound).update(repeating: 0, count: range.count)
+    }
+  }
+
   /// `x[i] *= scale`.
   public static func scale(_ x: UnsafeMutablePointer<Float>, by scale: Float, count: Int) {
     for i in 0..<count { x[i] *= scale }

@@ -84,10 +84,10 @@ struct BackwardScratch {
   }
 
   /// Zeroes `dLogits` and `dResidual`, which the backward's kernels add into.
-  func clearStream() { dLogits.update(repeating: 0, count: N * (V + C)) }
+  func clearStream() { Elementwise.zero(dLogits, count: N * (V + C)) }
 
   /// Zeroes the one-layer buffers, `dFchGelu` to `dLn1`, which a layer's kernels add into.
-  func clearLayer() { dFchGelu.update(repeating: 0, count: N * 10 * C) }
+  func clearLayer() { Elementwise.zero(dFchGelu, count: N * 10 * C) }
 }
 
 /// `L` buffers of one shape side by side, `(L, ...)`: layer `l`'s is `self[l]`.

@@ -100,5 +100,5 @@ public final class ParameterBuffer: @unchecked Sendable {
     tensor.withPointer { (base + e.offset).update(from: $0, count: e.count) }
   }
 
-  public func zero() { base.update(repeating: 0, count: layout.count) }
+  public func zero() { Elementwise.zero(base, count: layout.count) }
 }
