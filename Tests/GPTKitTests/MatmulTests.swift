@@ -61,11 +61,12 @@ struct MatmulTests {
     #expect(maxDifference(fast, reference) < 1e-4)
   }
 
+  // Two and three column blocks, each with one K block and with two (K = 400).
   @Test(arguments: [GemmEngine.NC + 40, 2 * GemmEngine.NC + 7])
   func wideMatricesCrossTheColumnBlock(N: Int) {
-    for transposeB in [false, true] {
-      let (fast, reference) = bothProducts(M: 13, N: N, K: 5, transposeA: true, transposeB: transposeB)
-      #expect(maxDifference(fast, reference) < 1e-4, "N \(N)")
+    for (K, transposeB) in [(5, false), (5, true), (400, false), (400, true)] {
+      let (fast, reference) = bothProducts(M: 13, N: N, K: K, transposeA: true, transposeB: transposeB)
+      #expect(maxDifference(fast, reference) < 1e-4 * Float(K).squareRoot(), "N \(N), K \(K)")
     }
   }
 
@@ -181,7 +182,8 @@ struct TriangleTests {
     }
   }
 
-  @Test(arguments: [100, 400])
+  // T = 600 is wider than a column block (`GemmEngine.NC`): two blocks of 320 columns.
+  @Test(arguments: [100, 400, 600])
   func lowerCComputesTheLowerTriangle(T: Int) {
     // C = A·B with N = T: every C[i, j] with j ≤ i equals the full product's, bit for bit.
     let full = triangularProduct(T: T, N: T, transposeA: false, triangle: .none, zeroOutside: nil)
@@ -215,7 +217,7 @@ struct GemmBiasTests {
     return maxDifference(fast.storage, reference.storage)
   }
 
-  // One row (generation), edge tiles, two K blocks, a split across threads by columns, K = 0.
+  // One row (generation), edge tiles, two K blocks, three column blocks, K = 0.
   @Test(arguments: [(1, 70, 50), (13, 37, 19), (30, 100, 500), (20, 1200, 40), (5, 9, 0)])
   func biasIsAddedToEveryRow(size: (Int, Int, Int)) {
     let (M, N, K) = size

@@ -128,9 +128,10 @@ enum GemmEngine {
     return (K + kBlocks - 1) / kBlocks
   }
 
-  /// The width of the column blocks `N` is cut into: at most `NC`, as even as possible in
-  /// whole panels (N = 1152 gives 384 + 384 + 384, not 512 + 512 + 128, whose last block
-  /// would pay a block's packing for a quarter of its work). Unlike `kBlockLength`, this
+  /// The width of the column blocks `N` is cut into: at most `NC`, in whole panels, and only
+  /// as narrow as the fewest blocks allow. N = 1152 gives 384 + 384 + 384, not 512 + 512 +
+  /// 128, whose last block would stream all of A again for a quarter of a block's work; the
+  /// last block may still be short (50257 = 98 x 512 + 81). Unlike `kBlockLength`, this
   /// changes no bits: every element's sum runs over the same K blocks whatever the columns.
   static func nBlockLength(_ N: Int) -> Int {
     let nBlocks = (N + NC - 1) / NC
