@@ -14,7 +14,15 @@ public enum FastMath {
   /// Only multiplies, adds, comparisons and bit casts, so every line is one vector instruction:
   /// rounding `x/ln2` to the nearest integer uses the "magic number" 1.5·2²³, whose addition
   /// leaves the integer in the low bits of the float.
-  @inline(__always)
+  ///
+  /// `exp` and `tanh` must be pasted into the loops that call them. Swift 6.3's `@inline(always)`
+  /// guarantees it; `@inline(__always)` is only a hint, and the compiler declined it in GELU's
+  /// backward, where each call then passed its sixteen floats in four pieces: four times slower.
+  #if compiler(>=6.3)
+    @inline(always)
+  #else
+    @inline(__always)
+  #endif
   public static func exp(_ x: Vector) -> Vector {
     let clamped = x.replacing(with: 88.7, where: x .> 88.7).replacing(with: -87.3, where: x .< -87.3)
     let magic = Vector(repeating: 12_582_912)  // 1.5 · 2^23
@@ -36,7 +44,11 @@ public enum FastMath {
   }
 
   /// `tanh(x) = 1 - 2 / (e^{2x} + 1)`, odd-symmetric; exactly ±1 beyond |x| = 9.
-  @inline(__always)
+  #if compiler(>=6.3)
+    @inline(always)
+  #else
+    @inline(__always)
+  #endif
   public static func tanh(_ x: Vector) -> Vector {
     let a = x.replacing(with: -x, where: x .< 0)  // |x|
     let e = exp(2 * a.replacing(with: 9, where: a .> 9))
