@@ -85,6 +85,8 @@ struct KernelTests {
     rows.append([0.0] + Array(repeating: -0.0, count: 20))
     rows.append(Array(repeating: -.infinity, count: 18))
     rows.append([1, .nan, 2] + Array(repeating: 0.5, count: 16))
+    // the largest in each lane in turn: the sixteen lanes are folded in halves to find it
+    rows += (0..<16).map { lane in (0..<16).map { $0 == lane ? 9 : -Float($0) } }
     for x in rows {
       var y = [Float](repeating: 0, count: x.count)
       x.withUnsafeBufferPointer { xp in

@@ -34,20 +34,39 @@ public enum Softmax {
       maxima = maxima.replacing(with: v, where: maxima .< v)
       j += 16
     }
-    var maxValue = maxima.max()
+    var maxValue = largest(maxima)
     while j < width {
       maxValue = max(maxValue, x[j])
       j += 1
     }
     var sums = FastMath.Vector()
-    FastMath.map(width) { j, lanes in
+    j = 0
+    while j + 16 <= width {  // whole vectors, then the ragged end, as in GELU
+      let e = FastMath.exp(FastMath.Vector(loading: x + j) - maxValue)
+      sums += e
+      e.store(to: y + j)
+      j += 16
+    }
+    if j < width {
+      let lanes = width - j
       var e = FastMath.exp(FastMath.Vector(loading: x + j, lanes: lanes) - maxValue)
-      if lanes < 16 { for l in lanes..<16 { e[l] = 0 } }
+      for l in lanes..<16 { e[l] = 0 }
       sums += e
       e.store(to: y + j, lanes: lanes)
     }
     let inverse = 1 / sums.sum()
     for j in 0..<width { y[j] *= inverse }
+  }
+
+  /// The largest of sixteen lanes, folded in halves (16 → 8 → 4 → 2 → 1). A maximum is exact in
+  /// any order, so this is `v.max()`; that one compiles to a lane-by-lane loop through memory,
+  /// which cost more than the rest of a short row's softmax.
+  @inline(__always)
+  static func largest(_ v: FastMath.Vector) -> Float {
+    let m8 = v.lowHalf.replacing(with: v.highHalf, where: v.lowHalf .< v.highHalf)
+    let m4 = m8.lowHalf.replacing(with: m8.highHalf, where: m8.lowHalf .< m8.highHalf)
+    let m2 = m4.lowHalf.replacing(with: m4.highHalf, where: m4.lowHalf .< m4.highHalf)
+    return Swift.max(m2[0], m2[1])
   }
 
   /// `dInp += softmax'(·)ᵀ dOut`, using the saved output `out`; `(rows, width)`.
