@@ -117,6 +117,29 @@ struct AttentionTests {
     #expect(remade.storage == fromStored.storage)
     #expect(remade.storage.contains { $0 != 0 })
   }
+
+  /// The softmax backward sums four rows side by side; each row's sum must still run in its
+  /// own order, so every bit equals the one-row-at-a-time loop's, for T below, at and past 4.
+  @Test(arguments: [1, 3, 4, 5, 8, 11, 66])
+  func softmaxBackwardKeepsEachRowsOrder(T: Int) {
+    var rng = SplitMix64(seed: 13)
+    let a = (0..<(T * T)).map { _ in rng.nextFloat() }
+    let dAtt = (0..<(T * T)).map { _ in 10 * rng.nextNormal() }
+    var want = dAtt
+    for i in 0..<T {  // the loop it replaced
+      var dot: Float = 0
+      for j in 0...i { dot += a[i * T + j] * want[i * T + j] }
+      for j in 0...i { want[i * T + j] = a[i * T + j] * (want[i * T + j] - dot) * 0.25 }
+      for j in (i + 1)..<T { want[i * T + j] = 0 }
+    }
+    var got = dAtt
+    a.withUnsafeBufferPointer { ap in
+      got.withUnsafeMutableBufferPointer {
+        Attention.softmaxBackward(ap.baseAddress!, $0.baseAddress!, T: T, scale: 0.25)
+      }
+    }
+    #expect(zip(got, want).allSatisfy { $0.bitPattern == $1.bitPattern })
+  }
 }
 
 @Suite("05 recomputed activations")

@@ -88,13 +88,7 @@ public enum Attention {
           M: T, N: HS, K: T, a: a, lda: T, transposeA: true, b: dy, ldb: C, c: dv, ldc: 3 * C,
           accumulate: true, triangle: .upperA, threads: 1)
         // att = softmax(scores · scale)  =>  dScores = att ⊙ (dAtt - Σ att·dAtt) · scale
-        for i in 0..<T {
-          let (ai, di) = (a + i * T, dAtt + i * T)
-          var dot: Float = 0
-          for j in 0...i { dot += ai[j] * di[j] }
-          for j in 0...i { di[j] = ai[j] * (di[j] - dot) * scale }
-          for j in (i + 1)..<T { di[j] = 0 }  // masked: no gradient flows
-        }
+        softmaxBackward(a, dAtt, T: T, scale: scale)
         // scores = Q·Kᵀ  =>  dQ += dScores · K  and  dK += dScoresᵀ · Q
         Matmul.gemm(
           M: T, N: HS, K: T, a: dAtt, lda: T, b: k, ldb: 3 * C, c: dq, ldc: 3 * C, accumulate: true,
@@ -103,6 +97,48 @@ public enum Attention {
           M: T, N: HS, K: T, a: dAtt, lda: T, transposeA: true, b: q, ldb: 3 * C, c: dk, ldc: 3 * C,
           accumulate: true, triangle: .upperA, threads: 1)
       }
+    }
+  }
+
+  /// Turns `d`, the gradient of the probabilities `a` `(T, T)`, into the gradient of the scaled
+  /// scores, in place: `d[i, j] = a[i, j] · (d[i, j] - Σ_k a[i, k] · d[i, k]) · scale` for
+  /// `j ≤ i`, and 0 for the masked `j > i`.
+  ///
+  /// Each row's sum runs left to right, one term after another. A single sum waits for each
+  /// addition to finish before it can start the next, so four rows' sums run side by side:
+  /// four times as many additions in flight, and still each row's own order, so the same bits.
+  static func softmaxBackward(_ a: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, T: Int, scale: Float) {
+    func finish(_ i: Int, _ dot: Float) {  // row i, once its sum is known
+      let (ai, di) = (a + i * T, d + i * T)
+      for j in 0...i { di[j] = ai[j] * (di[j] - dot) * scale }
+      for j in (i + 1)..<T { di[j] = 0 }  // masked: no gradient flows
+    }
+    var i = 0
+    while i + 4 <= T {  // rows i ... i+3, whose sums have i+1 ... i+4 terms
+      let (a0, a1, a2, a3) = (a + i * T, a + (i + 1) * T, a + (i + 2) * T, a + (i + 3) * T)
+      let (d0, d1, d2, d3) = (d + i * T, d + (i + 1) * T, d + (i + 2) * T, d + (i + 3) * T)
+      var (s0, s1, s2, s3): (Float, Float, Float, Float) = (0, 0, 0, 0)
+      for j in 0...i {
+        s0 += a0[j] * d0[j]
+        s1 += a1[j] * d1[j]
+        s2 += a2[j] * d2[j]
+        s3 += a3[j] * d3[j]
+      }
+      for j in (i + 1)...(i + 1) { s1 += a1[j] * d1[j] }  // the longer rows' last terms, in order
+      for j in (i + 1)...(i + 2) { s2 += a2[j] * d2[j] }
+      for j in (i + 1)...(i + 3) { s3 += a3[j] * d3[j] }
+      finish(i, s0)
+      finish(i + 1, s1)
+      finish(i + 2, s2)
+      finish(i + 3, s3)
+      i += 4
+    }
+    while i < T {  // the last T mod 4 rows, one at a time
+      let (ai, di) = (a + i * T, d + i * T)
+      var dot: Float = 0
+      for j in 0...i { dot += ai[j] * di[j] }
+      finish(i, dot)
+      i += 1
     }
   }
   // ANCHOR_END: attention-backward
