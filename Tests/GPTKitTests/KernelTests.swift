@@ -68,7 +68,8 @@ struct KernelTests {
       for v in x { maxValue = max(maxValue, v) }
       var e = [Float](repeating: 0, count: x.count)
       var sums = FastMath.Vector()
-      FastMath.map(x.count) { j, lanes in
+      for j in stride(from: 0, to: x.count, by: 16) {
+        let lanes = min(16, x.count - j)
         var v = FastMath.Vector()
         for l in 0..<lanes { v[l] = x[j + l] }
         var out = FastMath.exp(v - maxValue)

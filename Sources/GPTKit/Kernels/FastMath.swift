@@ -17,7 +17,7 @@ public enum FastMath {
   ///
   /// `exp` and `tanh` must be pasted into the loops that call them. Swift 6.3's `@inline(always)`
   /// guarantees it; `@inline(__always)` is only a hint, and the compiler declined it in GELU's
-  /// backward, where each call then passed its sixteen floats in four pieces: four times slower.
+  /// backward, where each call then passed its sixteen floats in four pieces: 3-4 times slower.
   #if compiler(>=6.3)
     @inline(always)
   #else
@@ -56,17 +56,6 @@ public enum FastMath {
     return t.replacing(with: -t, where: x .< 0)
   }
 
-  /// Applies a vector function to `count` floats, sixteen at a time (the tail is zero-padded).
-  @inline(__always)
-  public static func map(
-    _ count: Int, _ body: (_ i: Int, _ lanes: Int) -> Void
-  ) {
-    var i = 0
-    while i < count {
-      body(i, min(16, count - i))
-      i += 16
-    }
-  }
 }
 
 extension SIMD16 where Scalar == Float {

@@ -59,8 +59,7 @@ public enum Softmax {
   }
 
   /// The largest of sixteen lanes, folded in halves (16 → 8 → 4 → 2 → 1). A maximum is exact in
-  /// any order, so this is `v.max()`; that one compiles to a lane-by-lane loop through memory,
-  /// which cost more than the rest of a short row's softmax.
+  /// any order, so this is `v.max()`, which compiles to a lane-by-lane loop through memory.
   @inline(__always)
   static func largest(_ v: FastMath.Vector) -> Float {
     let m8 = v.lowHalf.replacing(with: v.highHalf, where: v.lowHalf .< v.highHalf)
