@@ -142,6 +142,54 @@ struct AttentionTests {
   }
 }
 
+@Suite("05 layernorm backward")
+struct LayerNormBackwardTests {
+  /// The backward sums four rows' means side by side and takes sixteen columns at a time;
+  /// every bit must still be the one-row, one-column loop's. 45 rows make pieces of five or
+  /// six rows (a group of four and a rest), and widths 7 and 37 leave ragged columns.
+  @Test(arguments: [(1, 7), (5, 37), (45, 7), (45, 37)])
+  func layerNormBackwardKeepsEachRowsOrder(rows: Int, C: Int) {
+    var rng = SplitMix64(seed: 14)
+    let (x, dy) = ((0..<(rows * C)).map { _ in rng.nextNormal() }, (0..<(rows * C)).map { _ in rng.nextNormal() })
+    let weight = (0..<C).map { _ in 1 + 0.3 * rng.nextNormal() }
+    let mean = (0..<rows).map { _ in 0.1 * rng.nextNormal() }
+    let rstd = (0..<rows).map { _ in 1 + 0.2 * rng.nextFloat() }
+    let start = (0..<(rows * C)).map { _ in rng.nextNormal() }  // the backward accumulates into dInp
+    var (want, wantW, wantB) = (start, [Float](repeating: 0.5, count: C), [Float](repeating: -0.5, count: C))
+    var both = [Float](repeating: 0, count: 2 * C)
+    both.withUnsafeMutableBufferPointer { bp in
+      Parallel.accumulateRows(rows, width: 2 * C, into: bp.baseAddress!) { range, partial in
+        for n in range {  // the loop it replaced
+          let (m, s) = (mean[n], rstd[n])
+          var (dNormMean, dNormNormMean): (Float, Float) = (0, 0)
+          for i in 0..<C {
+            let dNorm = dy[n * C + i] * weight[i]
+            dNormMean += dNorm
+            dNormNormMean += dNorm * (x[n * C + i] - m) * s
+          }
+          (dNormMean, dNormNormMean) = (dNormMean / Float(C), dNormNormMean / Float(C))
+          for i in 0..<C {
+            let norm = (x[n * C + i] - m) * s
+            let dNorm = dy[n * C + i] * weight[i]
+            partial[C + i] += dy[n * C + i]
+            partial[i] += dy[n * C + i] * norm
+            want[n * C + i] += (dNorm - dNormMean - norm * dNormNormMean) * s
+          }
+        }
+      }
+    }
+    for i in 0..<C { (wantW[i], wantB[i]) = (wantW[i] + both[i], wantB[i] + both[C + i]) }
+    var (got, gotW, gotB) = (start, [Float](repeating: 0.5, count: C), [Float](repeating: -0.5, count: C))
+    LayerNorm.backward(
+      dInp: &got, dWeight: &gotW, dBias: &gotB, dOut: dy, inp: x, weight: weight, mean: mean, rstd: rstd, rows: rows,
+      C: C)
+    func differing(_ a: [Float], _ b: [Float]) -> Int { zip(a, b).filter { $0.bitPattern != $1.bitPattern }.count }
+    #expect(differing(got, want) == 0)
+    #expect(differing(gotW, wantW) == 0 && differing(gotB, wantB) == 0)
+    #expect(got != start && wantW.contains { $0 != 0.5 })
+  }
+}
+
 @Suite("05 recomputed activations")
 struct RecomputeTests {
   /// The backward remakes each LayerNorm's output from its input and saved statistics instead

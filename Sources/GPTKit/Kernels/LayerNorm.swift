@@ -55,25 +55,16 @@ public enum LayerNorm {
     both.initialize(repeating: 0, count: 2 * C)
     defer { both.deallocate() }
     Parallel.accumulateRows(rows, width: 2 * C, into: both) { range, partial in
-      for n in range {
-        let (x, dy, dx) = (inp + n * C, dOut + n * C, dInp + n * C)
-        let (m, s) = (mean[n], rstd[n])
-        // two reductions first: mean(dNorm) and mean(dNorm · norm)
-        var dNormMean: Float = 0
-        var dNormNormMean: Float = 0
-        for i in 0..<C {
-          let dNorm = dy[i] * weight[i]
-          dNormMean += dNorm
-          dNormNormMean += dNorm * (x[i] - m) * s
-        }
-        dNormMean /= Float(C)
-        dNormNormMean /= Float(C)
-        for i in 0..<C {
-          let norm = (x[i] - m) * s
-          let dNorm = dy[i] * weight[i]
-          partial[C + i] += dy[i]  // out = norm · weight + bias
-          partial[i] += dy[i] * norm
-          dx[i] += (dNorm - dNormMean - norm * dNormNormMean) * s
+      for first in stride(from: range.lowerBound, to: range.upperBound, by: 4) {
+        let last = min(first + 4, range.upperBound) - 1
+        // two reductions first, for four rows at once: mean(dNorm) and mean(dNorm · norm)
+        let (dNormMeans, dNormNormMeans) = rowMeans(
+          first...last, dOut: dOut, inp: inp, weight: weight, mean: mean, rstd: rstd, C: C)
+        for n in first...last {
+          let lane = n - first
+          rowGradients(
+            dx: dInp + n * C, partial: partial, dy: dOut + n * C, x: inp + n * C, weight: weight,
+            mean: mean[n], rstd: rstd[n], dNormMean: dNormMeans[lane], dNormNormMean: dNormNormMeans[lane], C: C)
         }
       }
     }
@@ -81,6 +72,59 @@ public enum LayerNorm {
     for i in 0..<C {
       dWeight[i] += both[i]
       dBias[i] += both[C + i]
+    }
+  }
+
+  /// `mean(dNorm)` and `mean(dNorm · norm)` for the rows `rows` (one to four), one lane per row.
+  ///
+  /// Each sum is a chain of additions, every one waiting for the one before, so a row at a
+  /// time leaves the processor idle; four rows' chains run side by side in about the time of
+  /// one. A lane adds its row's terms left to right, exactly as a loop over that row alone
+  /// would, so the bits do not change. Missing rows repeat the last one, and are not used.
+  @inline(__always)
+  static func rowMeans(
+    _ rows: ClosedRange<Int>, dOut: UnsafePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+    mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>, C: Int
+  ) -> (dNorm: SIMD4<Float>, dNormNorm: SIMD4<Float>) {
+    let n0 = rows.lowerBound
+    let (n1, n2, n3) = (min(n0 + 1, rows.upperBound), min(n0 + 2, rows.upperBound), min(n0 + 3, rows.upperBound))
+    let (m, s) = (SIMD4(mean[n0], mean[n1], mean[n2], mean[n3]), SIMD4(rstd[n0], rstd[n1], rstd[n2], rstd[n3]))
+    let (x0, x1, x2, x3) = (inp + n0 * C, inp + n1 * C, inp + n2 * C, inp + n3 * C)
+    let (d0, d1, d2, d3) = (dOut + n0 * C, dOut + n1 * C, dOut + n2 * C, dOut + n3 * C)
+    var dNormSum = SIMD4<Float>()
+    var dNormNormSum = SIMD4<Float>()
+    for i in 0..<C {
+      let dNorm = SIMD4(d0[i], d1[i], d2[i], d3[i]) * weight[i]
+      dNormSum += dNorm
+      dNormNormSum += dNorm * (SIMD4(x0[i], x1[i], x2[i], x3[i]) - m) * s
+    }
+    return (dNormSum / Float(C), dNormNormSum / Float(C))
+  }
+
+  /// One row's share of the backward, given its two means: `partial` (`[dWeight | dBias]`)
+  /// gains the row's terms and `dx` its gradient, sixteen columns at a time.
+  @inline(__always)
+  static func rowGradients(
+    dx: UnsafeMutablePointer<Float>, partial: UnsafeMutablePointer<Float>, dy: UnsafePointer<Float>,
+    x: UnsafePointer<Float>, weight: UnsafePointer<Float>, mean m: Float, rstd s: Float, dNormMean: Float,
+    dNormNormMean: Float, C: Int
+  ) {
+    typealias Vector = SIMD16<Float>
+    var i = 0
+    while i + 16 <= C {
+      let (dyi, norm) = (Vector(loading: dy + i), (Vector(loading: x + i) - m) * s)
+      let dNorm = dyi * Vector(loading: weight + i)
+      (Vector(loading: partial + C + i) + dyi).store(to: partial + C + i)  // out = norm · weight + bias
+      (Vector(loading: partial + i) + dyi * norm).store(to: partial + i)
+      (Vector(loading: dx + i) + (dNorm - dNormMean - norm * dNormNormMean) * s).store(to: dx + i)
+      i += 16
+    }
+    for i in i..<C {  // the same expressions, one column at a time
+      let norm = (x[i] - m) * s
+      let dNorm = dy[i] * weight[i]
+      partial[C + i] += dy[i]
+      partial[i] += dy[i] * norm
+      dx[i] += (dNorm - dNormMean - norm * dNormNormMean) * s
     }
   }
 
