@@ -98,6 +98,26 @@ struct KernelTests {
     }
   }
 
+  /// Attention's rows go through `Softmax.causalRow`, which scales as it reads and takes the
+  /// last partial vector whole where the row's `T` numbers allow; the three loops it replaced
+  /// (scale, `row`, zero the masked end) are the reference, bit for bit. The masked numbers
+  /// start as NaN, infinities and huge values, which must not leak into the row.
+  @Test(arguments: [1, 5, 16, 17, 31, 40])
+  func causalRowGivesTheThreeLoopsBits(T: Int) {
+    var rng = SplitMix64(seed: 32)
+    let junk: [Float] = [.nan, .infinity, -.infinity, 1e30, -1e30, 88]
+    for width in 1...T {
+      let scores = (0..<T).map { $0 < width ? 20 * rng.nextNormal() : junk[$0 % junk.count] }
+      var want = scores
+      for j in 0..<width { want[j] *= 0.125 }
+      want.withUnsafeMutableBufferPointer { Softmax.row($0.baseAddress!, $0.baseAddress!, width) }
+      for j in width..<T { want[j] = 0 }
+      var got = scores
+      got.withUnsafeMutableBufferPointer { Softmax.causalRow($0.baseAddress!, width: width, T: T, scale: 0.125) }
+      #expect(zip(got, want).allSatisfy { $0.bitPattern == $1.bitPattern }, "T \(T), width \(width)")
+    }
+  }
+
   @Test func softmaxSurvivesHugeLogits() {
     let y = Softmax.forward(Tensor(shape: [1, 3], storage: [1000, 1000, -1000]))
     #expect(y.storage == [0.5, 0.5, 0])

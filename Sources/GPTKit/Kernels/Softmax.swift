@@ -58,6 +58,63 @@ public enum Softmax {
     for j in 0..<width { y[j] *= inverse }
   }
 
+  /// Row `i` of a causal attention pair's probabilities, in place in its `T` numbers: the
+  /// first `width = i + 1` become `softmax(x · scale)` and the rest exactly 0.
+  ///
+  /// These are the bits of scaling each number, then `row`, then zeroing the masked end:
+  /// `x · scale` is the same product wherever it is formed, and the same numbers reach the
+  /// maximum and the sums. What changes is the row's last, partial vector: while it lies
+  /// inside the `T` numbers it is read and written whole, its masked lanes (which may hold
+  /// anything) set aside with a lane mask, instead of handling its lanes one at a time.
+  @inline(__always)
+  static func causalRow(_ y: UnsafeMutablePointer<Float>, width: Int, T: Int, scale: Float) {
+    let full = width / 16 * 16  // the whole vectors; then `ragged` numbers, 0 to 15
+    let ragged = width - full
+    let whole = ragged > 0 && full + 16 <= T  // the partial vector can be read and written whole
+    let kept = SIMD16<Int32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) .< Int32(ragged)
+    var maxima = FastMath.Vector(repeating: -.infinity)
+    var j = 0
+    while j < full {
+      let v = FastMath.Vector(loading: y + j) * scale
+      maxima = maxima.replacing(with: v, where: maxima .< v)
+      j += 16
+    }
+    if whole {
+      let v = (FastMath.Vector(loading: y + full) * scale).replacing(with: -.infinity, where: .!kept)
+      maxima = maxima.replacing(with: v, where: maxima .< v)
+    }
+    var maxValue = largest(maxima)
+    if !whole { for j in full..<width { maxValue = max(maxValue, y[j] * scale) } }
+    var sums = FastMath.Vector()
+    j = 0
+    while j < full {
+      let e = FastMath.exp(FastMath.Vector(loading: y + j) * scale - maxValue)
+      sums += e
+      e.store(to: y + j)
+      j += 16
+    }
+    if whole {
+      let e = FastMath.exp(FastMath.Vector(loading: y + full) * scale - maxValue).replacing(with: 0, where: .!kept)
+      sums += e
+      e.store(to: y + full)
+    } else if ragged > 0 {
+      var e = FastMath.exp(FastMath.Vector(loading: y + full, lanes: ragged) * scale - maxValue)
+      for l in ragged..<16 { e[l] = 0 }
+      sums += e
+      e.store(to: y + full, lanes: ragged)
+    }
+    let inverse = 1 / sums.sum()
+    let vectors = whole ? full + 16 : full  // its masked lanes hold 0, and 0 · inverse = 0
+    j = 0
+    while j < vectors {
+      (FastMath.Vector(loading: y + j) * inverse).store(to: y + j)
+      j += 16
+    }
+    let end = max(vectors, width)  // what is written so far
+    for j in vectors..<end { y[j] *= inverse }
+    (y + end).update(repeating: 0, count: T - end)
+  }
+
   /// The largest of sixteen lanes, folded in halves (16 → 8 → 4 → 2 → 1). A maximum is exact in
   /// any order, so this is `v.max()`, which compiles to a lane-by-lane loop through memory.
   @inline(__always)

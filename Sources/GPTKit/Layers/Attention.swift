@@ -48,10 +48,7 @@ public enum Attention {
       M: T, N: T, K: HS, a: q, lda: 3 * C, b: q + C, ldb: 3 * C, transposeB: true, c: a, ldc: T,
       triangle: .lowerC, threads: 1)
     for i in 0..<T {  // scale, mask and softmax each row; masked entries become exactly 0
-      let row = a + i * T
-      for j in 0...i { row[j] *= scale }
-      Softmax.row(row, row, i + 1)
-      for j in (i + 1)..<T { row[j] = 0 }
+      Softmax.causalRow(a + i * T, width: i + 1, T: T, scale: scale)
     }
   }
   // ANCHOR_END: attention-forward
