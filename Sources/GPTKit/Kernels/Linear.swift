@@ -25,14 +25,15 @@ public enum Linear {
   // ANCHOR: linear-backward
   /// Accumulates the gradients of `forward` into `dInp`, `dWeight` and `dBias`. A `nil`
   /// `dWeight` is a frozen layer: its two products are skipped, not computed and dropped.
+  /// With `accumulateInput: false`, `dInp` is written, not added to, so it need not be zeroed.
   public static func backward(
     dInp: UnsafeMutablePointer<Float>, dWeight: UnsafeMutablePointer<Float>?,
     dBias: UnsafeMutablePointer<Float>?, dOut: UnsafePointer<Float>,
-    inp: UnsafePointer<Float>, weight: UnsafePointer<Float>, N: Int, C: Int, OC: Int
+    inp: UnsafePointer<Float>, weight: UnsafePointer<Float>, N: Int, C: Int, OC: Int, accumulateInput: Bool = true
   ) {
     // out = inp · weight: the gradient reaches inp through weightᵀ ...
     Matmul.gemm(
-      M: N, N: C, K: OC, a: dOut, b: weight, transposeB: true, c: dInp, accumulate: true)
+      M: N, N: C, K: OC, a: dOut, b: weight, transposeB: true, c: dInp, accumulate: accumulateInput)
     // ... and reaches weight through inpᵀ, summed over all N rows.
     guard let dWeight else { return }
     Matmul.gemm(
@@ -51,15 +52,15 @@ public enum Linear {
     forward(out: out, inp: inp, weight: w.weight, bias: w.bias, N: rows, C: w.inFeatures, OC: w.outFeatures)
   }
 
-  /// Accumulates into `dInp`, and into `dW` unless it is `nil` (a frozen layer), the
-  /// gradients of `forward(out:inp:w:rows:)`.
+  /// Accumulates into `dInp` (or writes it, with `accumulateInput: false`), and into `dW`
+  /// unless it is `nil` (a frozen layer), the gradients of `forward(out:inp:w:rows:)`.
   public static func backward(
     dInp: UnsafeMutablePointer<Float>, dOut: UnsafePointer<Float>, inp: UnsafePointer<Float>, _ w: LinearWeights,
-    _ dW: LinearWeights?, rows: Int
+    _ dW: LinearWeights?, rows: Int, accumulateInput: Bool = true
   ) {
     backward(
       dInp: dInp, dWeight: dW?.weight, dBias: dW?.bias, dOut: dOut, inp: inp, weight: w.weight, N: rows,
-      C: w.inFeatures, OC: w.outFeatures)
+      C: w.inFeatures, OC: w.outFeatures, accumulateInput: accumulateInput)
   }
 
   /// The tensor form: `x` `(..., C)` times `weight` `(C, OC)` plus `bias` `(OC)`, if any.

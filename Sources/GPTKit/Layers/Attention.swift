@@ -56,10 +56,11 @@ public enum Attention {
   // ANCHOR: attention-backward
   /// Accumulates into `dqkv` `(B, T, 3*C)` the gradient of `forward`, given `dOut` `(B, T, C)`
   /// and the saved probabilities `att` (recomputed when `nil`). The masked half gets no
-  /// gradient, and is skipped again: each product names its triangle.
+  /// gradient, and is skipped again: each product names its triangle. With `accumulate:
+  /// false`, `dqkv` is written instead: one product makes each head's dQ, dK and dV.
   public static func backward(
     dqkv: UnsafeMutablePointer<Float>, dOut: UnsafePointer<Float>, qkv: UnsafePointer<Float>,
-    att: UnsafePointer<Float>?, B: Int, T: Int, C: Int, NH: Int
+    att: UnsafePointer<Float>?, B: Int, T: Int, C: Int, NH: Int, accumulate: Bool = true
   ) {
     let HS = C / NH
     let scale = 1 / Float(HS).squareRoot()
@@ -83,16 +84,16 @@ public enum Attention {
         // ... and dV += attᵀ · dOut, where key j collects from the rows i ≥ j that see it
         Matmul.gemm(
           M: T, N: HS, K: T, a: a, lda: T, transposeA: true, b: dy, ldb: C, c: dv, ldc: 3 * C,
-          accumulate: true, triangle: .upperA, threads: 1)
+          accumulate: accumulate, triangle: .upperA, threads: 1)
         // att = softmax(scores · scale)  =>  dScores = att ⊙ (dAtt - Σ att·dAtt) · scale
         softmaxBackward(a, dAtt, T: T, scale: scale)
         // scores = Q·Kᵀ  =>  dQ += dScores · K  and  dK += dScoresᵀ · Q
         Matmul.gemm(
-          M: T, N: HS, K: T, a: dAtt, lda: T, b: k, ldb: 3 * C, c: dq, ldc: 3 * C, accumulate: true,
+          M: T, N: HS, K: T, a: dAtt, lda: T, b: k, ldb: 3 * C, c: dq, ldc: 3 * C, accumulate: accumulate,
           triangle: .lowerA, threads: 1)
         Matmul.gemm(
           M: T, N: HS, K: T, a: dAtt, lda: T, transposeA: true, b: q, ldb: 3 * C, c: dk, ldc: 3 * C,
-          accumulate: true, triangle: .upperA, threads: 1)
+          accumulate: accumulate, triangle: .upperA, threads: 1)
       }
     }
   }

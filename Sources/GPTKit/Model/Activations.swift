@@ -78,16 +78,16 @@ struct BackwardScratch {
     (self.N, C, V) = (N, config.channels, config.vocabularySize)
     (dLogits, dResidual) = (memory.take(N * V), memory.take(N * C))  // one run: see clearStream
     dBranch = memory.take(N * C)
-    dFch = memory.take(N * 4 * C)  // written whole before it is read: never cleared
-    (dFchGelu, dLn2) = (memory.take(N * 4 * C), memory.take(N * C))  // one run ...
-    (dAtty, dQKV, dLn1) = (memory.take(N * C), memory.take(N * 3 * C), memory.take(N * C))  // ... see clearLayer
+    // The one-layer buffers are never cleared: each is written whole before it is read, dFch
+    // by GELU.remake, dQKV by Attention.backward and the rest by the first Linear.backward
+    // into them (accumulateInput: false); only then do the adapters add to them.
+    dFch = memory.take(N * 4 * C)
+    (dFchGelu, dLn2) = (memory.take(N * 4 * C), memory.take(N * C))
+    (dAtty, dQKV, dLn1) = (memory.take(N * C), memory.take(N * 3 * C), memory.take(N * C))
   }
 
   /// Zeroes `dLogits` and `dResidual`, which the backward's kernels add into.
   func clearStream() { Elementwise.zero(dLogits, count: N * (V + C)) }
-
-  /// Zeroes the one-layer buffers, `dFchGelu` to `dLn1`, which a layer's kernels add into.
-  func clearLayer() { Elementwise.zero(dFchGelu, count: N * 10 * C) }
 }
 
 /// `L` buffers of one shape side by side, `(L, ...)`: layer `l`'s is `self[l]`.

@@ -74,29 +74,31 @@ extension GPT {
       dInp: s.dResidual, dOut: s.dLnF, inp: x, stats: a.lnFStats, weights.lnF, dModel?.lnF, rows: N)
     for (l, w) in weights.blocks.enumerated().reversed() {
       let (x, adapter, dw) = (a.blockInput(l), adapters[l], dModel?.blocks[l])
-      s.clearLayer()  // the kernels below add into this layer's gradient buffers
       // x = x + MLP: the identity path keeps dResidual as it is (the LayerNorm backward below
       // adds into it), and the branch receives it too, through its dropout mask
       let dMLP = Dropout.backward(s.dResidual, mask: a.mlpMask[l], count: NC, p: p, into: s.dBranch)
       // the GELU output, remade as the forward made it, and its slope, kept in dFch till needed
       GELU.remake(out: a.fchGelu, slope: s.dFch, inp: a.fch[l], count: N * 4 * C)
-      Linear.backward(dInp: s.dFchGelu, dOut: dMLP, inp: a.fchGelu, w.fcProj, dw?.fcProj, rows: N)
+      Linear.backward(  // the first writer of each layer buffer writes it: none is zeroed
+        dInp: s.dFchGelu, dOut: dMLP, inp: a.fchGelu, w.fcProj, dw?.fcProj, rows: N, accumulateInput: false)
       adapter.fcProj?.backward(dInp: s.dFchGelu, dOut: dMLP, inp: a.fchGelu, N: N)
       GELU.backward(dInp: s.dFch, slope: s.dFch, dOut: s.dFchGelu, count: N * 4 * C)
       LayerNorm.normalize(out: a.ln, inp: a.residual2[l], stats: a.ln2Stats[l], w.ln2, rows: N)  // ln2, remade
-      Linear.backward(dInp: s.dLn2, dOut: s.dFch, inp: a.ln, w.fc, dw?.fc, rows: N)
+      Linear.backward(dInp: s.dLn2, dOut: s.dFch, inp: a.ln, w.fc, dw?.fc, rows: N, accumulateInput: false)
       adapter.fc?.backward(dInp: s.dLn2, dOut: s.dFch, inp: a.ln, N: N)
       LayerNorm.backward(
         dInp: s.dResidual, dOut: s.dLn2, inp: a.residual2[l], stats: a.ln2Stats[l], w.ln2, dw?.ln2,
         rows: N)
       // x = x + attention: the same again, the block's input gets dResidual plus the branch's
       let dAttn = Dropout.backward(s.dResidual, mask: a.attnMask[l], count: NC, p: p, into: s.dBranch)
-      Linear.backward(dInp: s.dAtty, dOut: dAttn, inp: a.atty[l], w.attnProj, dw?.attnProj, rows: N)
+      Linear.backward(
+        dInp: s.dAtty, dOut: dAttn, inp: a.atty[l], w.attnProj, dw?.attnProj, rows: N, accumulateInput: false)
       adapter.attnProj?.backward(dInp: s.dAtty, dOut: dAttn, inp: a.atty[l], N: N)
       Attention.backward(  // att: nil, so it remakes the probabilities from qkv
-        dqkv: s.dQKV, dOut: s.dAtty, qkv: a.qkv[l], att: nil, B: B, T: T, C: C, NH: NH)
+        dqkv: s.dQKV, dOut: s.dAtty, qkv: a.qkv[l], att: nil, B: B, T: T, C: C, NH: NH, accumulate: false)
       LayerNorm.normalize(out: a.ln, inp: x, stats: a.ln1Stats[l], w.ln1, rows: N)  // ln1, remade
-      Linear.backward(dInp: s.dLn1, dOut: s.dQKV, inp: a.ln, w.attnQKV, dw?.attnQKV, rows: N)
+      Linear.backward(
+        dInp: s.dLn1, dOut: s.dQKV, inp: a.ln, w.attnQKV, dw?.attnQKV, rows: N, accumulateInput: false)
       adapter.attnQKV?.backward(dInp: s.dLn1, dOut: s.dQKV, inp: a.ln, N: N)
       LayerNorm.backward(
         dInp: s.dResidual, dOut: s.dLn1, inp: x, stats: a.ln1Stats[l], w.ln1, dw?.ln1, rows: N)
