@@ -101,20 +101,27 @@ struct KernelTests {
   /// Attention's rows go through `Softmax.causalRow`, which scales as it reads and takes the
   /// last partial vector whole where the row's `T` numbers allow; the three loops it replaced
   /// (scale, `row`, zero the masked end) are the reference, bit for bit. The masked numbers
-  /// start as NaN, infinities and huge values, which must not leak into the row.
+  /// start as NaN, infinities and huge values, which must not leak into the row; rows with a
+  /// NaN or +inf score must still end in zeros; and the 16 numbers after the row are sentinels
+  /// that nothing may touch.
   @Test(arguments: [1, 5, 16, 17, 31, 40])
   func causalRowGivesTheThreeLoopsBits(T: Int) {
     var rng = SplitMix64(seed: 32)
     let junk: [Float] = [.nan, .infinity, -.infinity, 1e30, -1e30, 88]
+    let sentinels = [Float](repeating: -7, count: 16)
     for width in 1...T {
-      let scores = (0..<T).map { $0 < width ? 20 * rng.nextNormal() : junk[$0 % junk.count] }
-      var want = scores
-      for j in 0..<width { want[j] *= 0.125 }
-      want.withUnsafeMutableBufferPointer { Softmax.row($0.baseAddress!, $0.baseAddress!, width) }
-      for j in width..<T { want[j] = 0 }
-      var got = scores
-      got.withUnsafeMutableBufferPointer { Softmax.causalRow($0.baseAddress!, width: width, T: T, scale: 0.125) }
-      #expect(zip(got, want).allSatisfy { $0.bitPattern == $1.bitPattern }, "T \(T), width \(width)")
+      for kept: Float? in [nil, .nan, .infinity] {  // a NaN or +inf among the kept scores
+        var scores = (0..<T).map { $0 < width ? 20 * rng.nextNormal() : junk[$0 % junk.count] }
+        if let kept { scores[width / 2] = kept }
+        var want = scores
+        for j in 0..<width { want[j] *= 0.125 }
+        want.withUnsafeMutableBufferPointer { Softmax.row($0.baseAddress!, $0.baseAddress!, width) }
+        for j in width..<T { want[j] = 0 }
+        var got = scores + sentinels
+        got.withUnsafeMutableBufferPointer { Softmax.causalRow($0.baseAddress!, width: width, T: T, scale: 0.125) }
+        let same = zip(got, want + sentinels).allSatisfy { $0.bitPattern == $1.bitPattern || ($0.isNaN && $1.isNaN) }
+        #expect(same, "T \(T), width \(width), kept \(String(describing: kept))")
+      }
     }
   }
 

@@ -146,8 +146,9 @@ struct AttentionTests {
 struct LayerNormBackwardTests {
   /// The backward sums four rows' means side by side and takes sixteen columns at a time;
   /// every bit must still be the one-row, one-column loop's. 45 rows make pieces of five or
-  /// six rows (a group of four and a rest), and widths 7 and 37 leave ragged columns.
-  @Test(arguments: [(1, 7), (5, 37), (45, 7), (45, 37)])
+  /// six rows (a group of four and a rest of one or two), 59 of seven or eight (a rest of
+  /// three), and widths 7 and 37 leave ragged columns.
+  @Test(arguments: [(1, 7), (5, 37), (45, 7), (45, 37), (59, 37)])
   func layerNormBackwardKeepsEachRowsOrder(rows: Int, C: Int) {
     var rng = SplitMix64(seed: 14)
     let (x, dy) = ((0..<(rows * C)).map { _ in rng.nextNormal() }, (0..<(rows * C)).map { _ in rng.nextNormal() })
@@ -349,6 +350,31 @@ struct GPTTests {
       #expect(reused.nextTokenLogits(input) == fresh.nextTokenLogits(input), "T \(T)")
     }
     #expect(reused.nextTokenLogits(Array(tokens.prefix(3))) != reused.nextTokenLogits(Array(tokens.prefix(4))))
+  }
+
+  /// A layer's gradient buffers are written by the backward, not zeroed and added to: a
+  /// backward that follows one on other tokens must give a fresh model's gradients, bit for
+  /// bit. T = 400 cuts attention's sums over keys into two blocks, where the first gives some
+  /// rows of dV and dK nothing: those must be written as zeros, not left as they were.
+  @Test func aSecondBackwardGivesAFreshModelsGradients() {
+    let config = GPTConfig(vocabularySize: 11, contextLength: 400, layerCount: 1, headCount: 2, channels: 8)
+    var rng = SplitMix64(seed: 21)
+    let tokens = (0..<1600).map { _ in Int32(rng.nextInt(below: 11)) }
+    let (x1, y1) = (Array(tokens[0..<400]), Array(tokens[400..<800]))
+    let (x2, y2) = (Array(tokens[800..<1200]), Array(tokens[1200...]))
+    let (used, fresh) = (GPT(config), GPT(config))
+    used.forward(inputs: x1, targets: y1, B: 1, T: 400)
+    used.backward()
+    used.zeroGradients()
+    for model in [used, fresh] {
+      model.forward(inputs: x2, targets: y2, B: 1, T: 400)
+      model.backward()
+    }
+    let gradients = { (model: GPT) in
+      Array(UnsafeBufferPointer(start: model.gradients.base, count: model.parameterCount))
+    }
+    #expect(zip(gradients(used), gradients(fresh)).filter { $0.bitPattern != $1.bitPattern }.count == 0)
+    #expect(gradients(fresh).contains { $0 != 0 })
   }
 
   @Test func everyParameterTensorPassesTheGradientCheck() {

@@ -59,7 +59,7 @@ public enum LayerNorm {
         let last = min(first + 4, range.upperBound) - 1
         // two reductions first, for four rows at once: mean(dNorm) and mean(dNorm · norm)
         let (dNormMeans, dNormNormMeans) = rowMeans(
-          first...last, dOut: dOut, inp: inp, weight: weight, mean: mean, rstd: rstd, C: C)
+          of: first...last, dOut: dOut, inp: inp, weight: weight, mean: mean, rstd: rstd, C: C)
         for n in first...last {
           let lane = n - first
           rowGradients(
@@ -75,7 +75,7 @@ public enum LayerNorm {
     }
   }
 
-  /// `mean(dNorm)` and `mean(dNorm · norm)` for the rows `rows` (one to four), one lane per row.
+  /// `mean(dNorm)` and `mean(dNorm · norm)` of the rows `group` (one to four), one lane per row.
   ///
   /// Each sum is a chain of additions, every one waiting for the one before, so a row at a
   /// time leaves the processor idle; four rows' chains run side by side in about the time of
@@ -83,11 +83,11 @@ public enum LayerNorm {
   /// would, so the bits do not change. Missing rows repeat the last one, and are not used.
   @inline(__always)
   static func rowMeans(
-    _ rows: ClosedRange<Int>, dOut: UnsafePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+    of group: ClosedRange<Int>, dOut: UnsafePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
     mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>, C: Int
-  ) -> (dNorm: SIMD4<Float>, dNormNorm: SIMD4<Float>) {
-    let n0 = rows.lowerBound
-    let (n1, n2, n3) = (min(n0 + 1, rows.upperBound), min(n0 + 2, rows.upperBound), min(n0 + 3, rows.upperBound))
+  ) -> (dNormMean: SIMD4<Float>, dNormNormMean: SIMD4<Float>) {
+    let (n0, last) = (group.lowerBound, group.upperBound)
+    let (n1, n2, n3) = (min(n0 + 1, last), min(n0 + 2, last), min(n0 + 3, last))
     let (m, s) = (SIMD4(mean[n0], mean[n1], mean[n2], mean[n3]), SIMD4(rstd[n0], rstd[n1], rstd[n2], rstd[n3]))
     let (x0, x1, x2, x3) = (inp + n0 * C, inp + n1 * C, inp + n2 * C, inp + n3 * C)
     let (d0, d1, d2, d3) = (dOut + n0 * C, dOut + n1 * C, dOut + n2 * C, dOut + n3 * C)

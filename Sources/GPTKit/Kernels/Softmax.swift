@@ -64,8 +64,9 @@ public enum Softmax {
   /// These are the bits of scaling each number, then `row`, then zeroing the masked end:
   /// `x · scale` is the same product wherever it is formed, and the same numbers reach the
   /// maximum and the sums. What changes is the row's last, partial vector: while it lies
-  /// inside the `T` numbers it is read and written whole, its masked lanes (which may hold
-  /// anything) set aside with a lane mask, instead of handling its lanes one at a time.
+  /// inside the `T` numbers it is read and written whole, its masked lanes set aside with a
+  /// lane mask, instead of handling its lanes one at a time. Those lanes may hold anything,
+  /// even memory never written (the score tiles `Matmul.gemm` skips above the diagonal).
   @inline(__always)
   static func causalRow(_ y: UnsafeMutablePointer<Float>, width: Int, T: Int, scale: Float) {
     let full = width / 16 * 16  // the whole vectors; then `ragged` numbers, 0 to 15
@@ -104,14 +105,17 @@ public enum Softmax {
       e.store(to: y + full, lanes: ragged)
     }
     let inverse = 1 / sums.sum()
-    let vectors = whole ? full + 16 : full  // its masked lanes hold 0, and 0 · inverse = 0
     j = 0
-    while j < vectors {
+    while j < full {
       (FastMath.Vector(loading: y + j) * inverse).store(to: y + j)
       j += 16
     }
-    let end = max(vectors, width)  // what is written so far
-    for j in vectors..<end { y[j] *= inverse }
+    if whole {  // masked again: were `inverse` NaN (a NaN or +inf score), 0 · inverse would be too
+      (FastMath.Vector(loading: y + full) * inverse).replacing(with: 0, where: .!kept).store(to: y + full)
+    } else {
+      for j in full..<width { y[j] *= inverse }
+    }
+    let end = whole ? full + 16 : width  // what is written so far
     (y + end).update(repeating: 0, count: T - end)
   }
 

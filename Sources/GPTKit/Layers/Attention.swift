@@ -57,7 +57,7 @@ public enum Attention {
   /// Accumulates into `dqkv` `(B, T, 3*C)` the gradient of `forward`, given `dOut` `(B, T, C)`
   /// and the saved probabilities `att` (recomputed when `nil`). The masked half gets no
   /// gradient, and is skipped again: each product names its triangle. With `accumulate:
-  /// false`, `dqkv` is written instead: one product makes each head's dQ, dK and dV.
+  /// false`, `dqkv` is written instead: each of a head's dQ, dK and dV comes from one product.
   public static func backward(
     dqkv: UnsafeMutablePointer<Float>, dOut: UnsafePointer<Float>, qkv: UnsafePointer<Float>,
     att: UnsafePointer<Float>?, B: Int, T: Int, C: Int, NH: Int, accumulate: Bool = true
@@ -67,7 +67,10 @@ public enum Attention {
     Parallel.forEachChunk(B * NH) { _, pairs in
       let dAtt = UnsafeMutablePointer<Float>.allocate(capacity: T * T)  // this thread's scratch
       let remade = UnsafeMutablePointer<Float>.allocate(capacity: att == nil ? T * T : 0)
-      defer { (dAtt.deallocate(), remade.deallocate()) }
+      defer {
+        dAtt.deallocate()
+        remade.deallocate()
+      }
       for pair in pairs {
         let (b, h) = (pair / NH, pair % NH)
         let q = qkv + b * T * 3 * C + h * HS

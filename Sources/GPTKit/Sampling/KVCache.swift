@@ -140,8 +140,9 @@ public final class KVCache {
   }
 
   // ANCHOR: kv-attend
-  /// One head's attention for the newest position: row `p` of `Attention.forward`, the
-  /// same operations in the same order, reading the head's own blocks of the cache: the
+  /// One head's attention for the newest position: row `p` of `Attention.forward`, the same
+  /// bits (the same operations in the same order, and the three softmax loops whose bits
+  /// `Softmax.causalRow` is tested to give), reading the head's own blocks of the cache: the
   /// transposed keys `(HS, T)`, so that the one-row product streams whole rows of `Kᵀ`
   /// instead of gathering one number from each of sixteen keys at a time, and the values
   /// `(T, HS)`, one contiguous run.
