@@ -27,6 +27,27 @@ func rows(_ t: Tensor) -> [[Double]] {
   (0..<t.rowCount).map { r in (0..<t.rowWidth).map { Double(t.storage[r * t.rowWidth + $0]) } }
 }
 
+/// Softmax of one row one number at a time where it can be (the maximum, the lanes of the
+/// ragged end), with the library's sixteen-lane exponential and sum: the bits `Softmax.row`
+/// must give.
+private func scalarSoftmaxRow(_ x: [Float]) -> [Float] {
+  var maxValue = -Float.infinity
+  for v in x { maxValue = max(maxValue, v) }
+  var e = [Float](repeating: 0, count: x.count)
+  var sums = FastMath.Vector()
+  for j in stride(from: 0, to: x.count, by: 16) {
+    let lanes = min(16, x.count - j)
+    var v = FastMath.Vector()
+    for l in 0..<lanes { v[l] = x[j + l] }
+    var out = FastMath.exp(v - maxValue)
+    if lanes < 16 { for l in lanes..<16 { out[l] = 0 } }
+    sums += out
+    for l in 0..<lanes { e[j + l] = out[l] }
+  }
+  let inverse = 1 / sums.sum()
+  return e.map { $0 * inverse }
+}
+
 @Suite("00 tensors: kernels agree with their definitions")
 struct KernelTests {
   var rng = SplitMix64(seed: 11)
@@ -63,23 +84,6 @@ struct KernelTests {
   /// replaced is the reference, bit for bit, across widths around a vector's 16, with ties
   /// between +0 and -0, rows of -infinity and a NaN (skipped by both).
   @Test func softmaxRowGivesTheScalarMaximumsBits() {
-    func scalarRow(_ x: [Float]) -> [Float] {
-      var maxValue = -Float.infinity
-      for v in x { maxValue = max(maxValue, v) }
-      var e = [Float](repeating: 0, count: x.count)
-      var sums = FastMath.Vector()
-      for j in stride(from: 0, to: x.count, by: 16) {
-        let lanes = min(16, x.count - j)
-        var v = FastMath.Vector()
-        for l in 0..<lanes { v[l] = x[j + l] }
-        var out = FastMath.exp(v - maxValue)
-        if lanes < 16 { for l in lanes..<16 { out[l] = 0 } }
-        sums += out
-        for l in 0..<lanes { e[j + l] = out[l] }
-      }
-      let inverse = 1 / sums.sum()
-      return e.map { $0 * inverse }
-    }
     var rng = SplitMix64(seed: 31)
     var rows: [[Float]] = [15, 16, 17, 33, 1].map { n in (0..<n).map { _ in 3 * rng.nextNormal() } }
     rows.append([-0.0, 0.0, -1, -2] + Array(repeating: -0.0, count: 14))
@@ -93,19 +97,19 @@ struct KernelTests {
       x.withUnsafeBufferPointer { xp in
         y.withUnsafeMutableBufferPointer { Softmax.row($0.baseAddress!, xp.baseAddress!, x.count) }
       }
-      let want = scalarRow(x)
+      let want = scalarSoftmaxRow(x)
       #expect(zip(y, want).allSatisfy { $0.bitPattern == $1.bitPattern || ($0.isNaN && $1.isNaN) }, "\(x)")
     }
   }
 
-  /// Attention's rows go through `Softmax.causalRow`, which scales as it reads and takes the
-  /// last partial vector whole where the row's `T` numbers allow; the three loops it replaced
-  /// (scale, `row`, zero the masked end) are the reference, bit for bit. The masked numbers
-  /// start as NaN, infinities and huge values, which must not leak into the row; rows with a
-  /// NaN or +inf score must still end in zeros; and the 16 numbers after the row are sentinels
-  /// that nothing may touch.
+  /// Attention's rows go through `Softmax.row(…, scale:, zeroingTo: T)`, which scales as it
+  /// reads and takes the last partial vector whole where the row's `T` numbers allow; three
+  /// loops (scale, the scalar softmax, zero the masked end) are the reference, bit for bit.
+  /// The masked numbers start as NaN, infinities and huge values, which must not leak into the
+  /// row; rows with a NaN or +inf score must still end in zeros; and the 16 numbers after the
+  /// row are sentinels that nothing may touch.
   @Test(arguments: [1, 5, 16, 17, 31, 40])
-  func causalRowGivesTheThreeLoopsBits(T: Int) {
+  func scaledMaskedRowGivesTheThreeLoopsBits(T: Int) {
     var rng = SplitMix64(seed: 32)
     let junk: [Float] = [.nan, .infinity, -.infinity, 1e30, -1e30, 88]
     let sentinels = [Float](repeating: -7, count: 16)
@@ -113,12 +117,11 @@ struct KernelTests {
       for kept: Float? in [nil, .nan, .infinity] {  // a NaN or +inf among the kept scores
         var scores = (0..<T).map { $0 < width ? 20 * rng.nextNormal() : junk[$0 % junk.count] }
         if let kept { scores[width / 2] = kept }
-        var want = scores
-        for j in 0..<width { want[j] *= 0.125 }
-        want.withUnsafeMutableBufferPointer { Softmax.row($0.baseAddress!, $0.baseAddress!, width) }
-        for j in width..<T { want[j] = 0 }
+        let want = scalarSoftmaxRow(scores.prefix(width).map { $0 * 0.125 }) + [Float](repeating: 0, count: T - width)
         var got = scores + sentinels
-        got.withUnsafeMutableBufferPointer { Softmax.causalRow($0.baseAddress!, width: width, T: T, scale: 0.125) }
+        got.withUnsafeMutableBufferPointer {
+          Softmax.row($0.baseAddress!, $0.baseAddress!, width, scale: 0.125, zeroingTo: T)
+        }
         let same = zip(got, want + sentinels).allSatisfy { $0.bitPattern == $1.bitPattern || ($0.isNaN && $1.isNaN) }
         #expect(same, "T \(T), width \(width), kept \(String(describing: kept))")
       }

@@ -21,85 +21,53 @@ public enum Softmax {
     }
   }
 
-  /// One row: subtract the maximum, exponentiate sixteen at a time, normalise.
+  /// One row: `y = softmax(x · scale)` over `width` numbers: subtract the maximum, exponentiate
+  /// sixteen at a time, normalise. Given `T`, the row is the first `width` of `T` numbers (a
+  /// row of causal attention's scores) and the rest of them become exactly 0 in `y`.
   ///
   /// The maximum is found sixteen lanes at a time too: a maximum is exact in any order, so
   /// this gives the one-at-a-time loop's bits (which the compiler will not vectorise itself).
+  /// `x · scale` is the same product wherever it is formed, so scaling as the row is read
+  /// gives the bits of scaling it first. The last, partial vector is taken lane by lane,
+  /// unless it lies inside the `T` numbers: then it is read and written whole, its masked
+  /// lanes set aside with a lane mask. Those lanes may hold anything, even memory never
+  /// written (the score tiles `Matmul.gemm` skips above the diagonal).
   @inline(__always)
-  static func row(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ width: Int) {
-    var maxima = FastMath.Vector(repeating: -.infinity)
-    var j = 0
-    while j + 16 <= width {
-      let v = FastMath.Vector(loading: x + j)
-      maxima = maxima.replacing(with: v, where: maxima .< v)
-      j += 16
-    }
-    var maxValue = largest(maxima)
-    while j < width {
-      maxValue = max(maxValue, x[j])
-      j += 1
-    }
-    var sums = FastMath.Vector()
-    j = 0
-    while j + 16 <= width {  // whole vectors, then the ragged end, as in GELU
-      let e = FastMath.exp(FastMath.Vector(loading: x + j) - maxValue)
-      sums += e
-      e.store(to: y + j)
-      j += 16
-    }
-    if j < width {
-      let lanes = width - j
-      var e = FastMath.exp(FastMath.Vector(loading: x + j, lanes: lanes) - maxValue)
-      for l in lanes..<16 { e[l] = 0 }
-      sums += e
-      e.store(to: y + j, lanes: lanes)
-    }
-    let inverse = 1 / sums.sum()
-    for j in 0..<width { y[j] *= inverse }
-  }
-
-  /// Row `i` of a causal attention pair's probabilities, in place in its `T` numbers: the
-  /// first `width = i + 1` become `softmax(x · scale)` and the rest exactly 0.
-  ///
-  /// These are the bits of scaling each number, then `row`, then zeroing the masked end:
-  /// `x · scale` is the same product wherever it is formed, and the same numbers reach the
-  /// maximum and the sums. What changes is the row's last, partial vector: while it lies
-  /// inside the `T` numbers it is read and written whole, its masked lanes set aside with a
-  /// lane mask, instead of handling its lanes one at a time. Those lanes may hold anything,
-  /// even memory never written (the score tiles `Matmul.gemm` skips above the diagonal).
-  @inline(__always)
-  static func causalRow(_ y: UnsafeMutablePointer<Float>, width: Int, T: Int, scale: Float) {
+  static func row(
+    _ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ width: Int, scale: Float = 1,
+    zeroingTo T: Int? = nil
+  ) {
     let full = width / 16 * 16  // the whole vectors; then `ragged` numbers, 0 to 15
     let ragged = width - full
-    let whole = ragged > 0 && full + 16 <= T  // the partial vector can be read and written whole
+    let whole = ragged > 0 && full + 16 <= (T ?? width)  // the partial vector can be read and written whole
     let kept = SIMD16<Int32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) .< Int32(ragged)
     var maxima = FastMath.Vector(repeating: -.infinity)
     var j = 0
     while j < full {
-      let v = FastMath.Vector(loading: y + j) * scale
+      let v = FastMath.Vector(loading: x + j) * scale
       maxima = maxima.replacing(with: v, where: maxima .< v)
       j += 16
     }
     if whole {
-      let v = (FastMath.Vector(loading: y + full) * scale).replacing(with: -.infinity, where: .!kept)
+      let v = (FastMath.Vector(loading: x + full) * scale).replacing(with: -.infinity, where: .!kept)
       maxima = maxima.replacing(with: v, where: maxima .< v)
     }
     var maxValue = largest(maxima)
-    if !whole { for j in full..<width { maxValue = max(maxValue, y[j] * scale) } }
+    if !whole { for j in full..<width { maxValue = max(maxValue, x[j] * scale) } }
     var sums = FastMath.Vector()
     j = 0
-    while j < full {
-      let e = FastMath.exp(FastMath.Vector(loading: y + j) * scale - maxValue)
+    while j < full {  // whole vectors, then the ragged end, as in GELU
+      let e = FastMath.exp(FastMath.Vector(loading: x + j) * scale - maxValue)
       sums += e
       e.store(to: y + j)
       j += 16
     }
     if whole {
-      let e = FastMath.exp(FastMath.Vector(loading: y + full) * scale - maxValue).replacing(with: 0, where: .!kept)
+      let e = FastMath.exp(FastMath.Vector(loading: x + full) * scale - maxValue).replacing(with: 0, where: .!kept)
       sums += e
       e.store(to: y + full)
     } else if ragged > 0 {
-      var e = FastMath.exp(FastMath.Vector(loading: y + full, lanes: ragged) * scale - maxValue)
+      var e = FastMath.exp(FastMath.Vector(loading: x + full, lanes: ragged) * scale - maxValue)
       for l in ragged..<16 { e[l] = 0 }
       sums += e
       e.store(to: y + full, lanes: ragged)
@@ -115,8 +83,10 @@ public enum Softmax {
     } else {
       for j in full..<width { y[j] *= inverse }
     }
-    let end = whole ? full + 16 : width  // what is written so far
-    (y + end).update(repeating: 0, count: T - end)
+    if let T {
+      let end = whole ? full + 16 : width  // what is written so far
+      (y + end).update(repeating: 0, count: T - end)
+    }
   }
 
   /// The largest of sixteen lanes, folded in halves (16 → 8 → 4 → 2 → 1). A maximum is exact in

@@ -48,7 +48,7 @@ public enum Attention {
       M: T, N: T, K: HS, a: q, lda: 3 * C, b: q + C, ldb: 3 * C, transposeB: true, c: a, ldc: T,
       triangle: .lowerC, threads: 1)
     for i in 0..<T {  // scale, mask and softmax each row; masked entries become exactly 0
-      Softmax.causalRow(a + i * T, width: i + 1, T: T, scale: scale)
+      Softmax.row(a + i * T, a + i * T, i + 1, scale: scale, zeroingTo: T)
     }
   }
   // ANCHOR_END: attention-forward

@@ -140,9 +140,8 @@ public final class KVCache {
   }
 
   // ANCHOR: kv-attend
-  /// One head's attention for the newest position: row `p` of `Attention.forward`, the same
-  /// bits (the same operations in the same order, and the three softmax loops whose bits
-  /// `Softmax.causalRow` is tested to give), reading the head's own blocks of the cache: the
+  /// One head's attention for the newest position: row `p` of `Attention.forward`, the
+  /// same operations in the same order, reading the head's own blocks of the cache: the
   /// transposed keys `(HS, T)`, so that the one-row product streams whole rows of `Kᵀ`
   /// instead of gathering one number from each of sixteen keys at a time, and the values
   /// `(T, HS)`, one contiguous run.
@@ -153,8 +152,7 @@ public final class KVCache {
     let T = model.config.contextLength
     let scale = 1 / Float(HS).squareRoot()
     Matmul.gemm(M: 1, N: keys, K: HS, a: q, b: keysT, ldb: T, c: att, threads: 1)  // scores
-    for j in 0..<keys { att[j] *= scale }
-    Softmax.row(att, att, keys)
+    Softmax.row(att, att, keys, scale: scale)
     Matmul.gemm(M: 1, N: HS, K: keys, a: att, b: values, c: out, threads: 1)  // att · V
   }
   // ANCHOR_END: kv-attend
