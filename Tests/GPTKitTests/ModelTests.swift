@@ -158,6 +158,9 @@ struct LayerNormBackwardTests {
     let start = (0..<(rows * C)).map { _ in rng.nextNormal() }  // the backward accumulates into dInp
     var (want, wantW, wantB) = (start, [Float](repeating: 0.5, count: C), [Float](repeating: -0.5, count: C))
     var both = [Float](repeating: 0, count: 2 * C)
+    let wantPointer = UnsafeMutableBufferPointer<Float>.allocate(capacity: rows * C)  // the threads share it
+    defer { wantPointer.deallocate() }
+    _ = wantPointer.initialize(from: want)
     both.withUnsafeMutableBufferPointer { bp in
       Parallel.accumulateRows(rows, width: 2 * C, into: bp.baseAddress!) { range, partial in
         for n in range {  // the loop it replaced
@@ -174,11 +177,12 @@ struct LayerNormBackwardTests {
             let dNorm = dy[n * C + i] * weight[i]
             partial[C + i] += dy[n * C + i]
             partial[i] += dy[n * C + i] * norm
-            want[n * C + i] += (dNorm - dNormMean - norm * dNormNormMean) * s
+            wantPointer[n * C + i] += (dNorm - dNormMean - norm * dNormNormMean) * s
           }
         }
       }
     }
+    want = Array(wantPointer)
     for i in 0..<C { (wantW[i], wantB[i]) = (wantW[i] + both[i], wantB[i] + both[C + i]) }
     var (got, gotW, gotB) = (start, [Float](repeating: 0.5, count: C), [Float](repeating: -0.5, count: C))
     LayerNorm.backward(
