@@ -70,6 +70,32 @@ struct MatmulTests {
     }
   }
 
+  /// A transposed A is read in place for at most two column panels (N ≤ 64) and packed for
+  /// more; both must give the bits of the same product with A stored row-major.
+  @Test(arguments: [37, 64, 65, 200])
+  func aTransposedAGivesTheBitsOfItsRowMajorCopy(N: Int) {
+    let (M, K) = (30, 300)  // two whole row panels and an edge; two K blocks
+    var rng = SplitMix64(seed: 9)
+    let stored = Tensor.randn([K, M], rng: &rng)  // op(A) = storedᵀ
+    var rowMajor = Tensor(shape: [M, K])
+    for k in 0..<K { for i in 0..<M { rowMajor[i, k] = stored[k, i] } }
+    let b = Tensor.randn([K, N], rng: &rng)
+    let start = Tensor.randn([M, N], rng: &rng)
+    var (fromTransposed, fromRowMajor) = (start, start)
+    b.withPointer { pb in
+      stored.withPointer { pa in
+        fromTransposed.withMutablePointer {
+          Matmul.gemm(M: M, N: N, K: K, a: pa, transposeA: true, b: pb, c: $0, accumulate: true, threads: 1)
+        }
+      }
+      rowMajor.withPointer { pa in
+        fromRowMajor.withMutablePointer { Matmul.gemm(M: M, N: N, K: K, a: pa, b: pb, c: $0, accumulate: true) }
+      }
+    }
+    let differing = zip(fromTransposed.storage, fromRowMajor.storage).filter { $0.0 != $0.1 }.count
+    #expect(differing == 0, "\(differing) of \(M * N) numbers differ at N \(N)")
+  }
+
   /// Column blocks are as even as whole panels allow, and never wider than `NC`.
   @Test func columnBlocksAreEven() {
     #expect(GemmEngine.NC == 512)

@@ -73,6 +73,7 @@ struct GemmOperands {
 /// Packing copies an operand into the exact order the micro-kernel reads it, so the
 /// transposed forms differ only in how they pack; edge tiles are zero-padded. Whole panels
 /// of a row-major A need no copy: the kernel broadcasts from the 12 rows where they are.
+/// Nor do a transposed A's when at most two column panels read each (see `single`).
 /// Threads split `C` into row (or column) bands: no two threads write the same element and
 /// every element is summed in the same order, so results do not depend on the thread count.
 enum GemmEngine {
@@ -159,14 +160,19 @@ enum GemmEngine {
           if kFrom >= kTo && !overwrite { continue }  // nothing to add (overwriting stores zeros)
           let steps = max(0, kTo - kFrom)
           // Whole panels of a row-major A are read in place: packing them would transpose
-          // 12 rows through memory, and the kernel can broadcast from the rows directly.
-          let inPlace = !o.transposeA && mr == MR
+          // 12 rows through memory, and the kernel can broadcast from the rows directly. A
+          // transposed A's panel (12 neighbours in each of kc rows) is packed when many
+          // column panels read it, as in a weight gradient (in place, those ran 10-30% slower
+          // on the Xeon), and read in place when at most two do, as in attention's dV and dK.
+          let inPlace = mr == MR && (!o.transposeA || nc <= 2 * NR)
           if !inPlace { packA(o, i0: ic, mr: mr, k0: pc, kc: kc, into: packedA) }
+          let (first, rowStride, kStride) =
+            o.transposeA ? ((pc + kFrom) * o.lda + ic, 1, o.lda) : (ic * o.lda + pc + kFrom, o.lda, 1)
           for jr in stride(from: 0, to: nc, by: NR) where !o.skips(rows: ic, mr, column: jc + jr) {
             let (b, c) = (packedB + jr * kc + kFrom * NR, o.c + ic * o.ldc + jc + jr)
             if inPlace {
               microKernel(
-                kc: steps, o.a + ic * o.lda + pc + kFrom, rowStride: o.lda, kStride: 1, b, c: c, ldc: o.ldc,
+                kc: steps, o.a + first, rowStride: rowStride, kStride: kStride, b, c: c, ldc: o.ldc,
                 rows: mr, columns: min(NR, nc - jr), overwrite: overwrite, bias: bias.map { $0 + jr })
             } else {
               microKernel(
@@ -265,17 +271,24 @@ extension GemmEngine {
   static func transpose16(
     _ src: UnsafePointer<Float>, stride: Int, into dst: UnsafeMutablePointer<Float>, stride dstStride: Int
   ) {
-    withUnsafeTemporaryAllocation(of: Vector.self, capacity: 32) { buffer in
-      var (from, to) = (buffer.baseAddress!, buffer.baseAddress! + 16)
-      for r in 0..<16 { from[r] = Vector(loading: src + r &* stride) }
-      for _ in 0..<4 {
-        for p in 0..<8 {
-          let pair = SIMD32(lowHalf: from[2 &* p], highHalf: from[2 &* p &+ 1])
-          (to[p], to[p &+ 8]) = (pair.evenHalf, pair.oddHalf)
+    // Two buffers of 16 vectors, as floats: 1 KB each, the most `withUnsafeTemporaryAllocation`
+    // always puts on the stack. Asked for vectors (64-byte aligned), it calls malloc instead,
+    // once for every block.
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: 256) { first in
+      withUnsafeTemporaryAllocation(of: Float.self, capacity: 256) { second in
+        var (from, to) = (first.baseAddress!, second.baseAddress!)  // vector r at `16 * r`
+        for r in 0..<16 { Vector(loading: src + r &* stride).store(to: from + 16 &* r) }
+        for _ in 0..<4 {
+          for p in 0..<8 {
+            let pair = SIMD32(
+              lowHalf: Vector(loading: from + 32 &* p), highHalf: Vector(loading: from + (32 &* p &+ 16)))
+            pair.evenHalf.store(to: to + 16 &* p)
+            pair.oddHalf.store(to: to + 16 &* (p &+ 8))
+          }
+          swap(&from, &to)
         }
-        swap(&from, &to)
+        for r in 0..<16 { Vector(loading: from + 16 &* r).store(to: dst + r &* dstStride) }
       }
-      for r in 0..<16 { from[r].store(to: dst + r &* dstStride) }
     }
   }
 }
