@@ -131,6 +131,34 @@ struct MatmulTests {
     #expect(one == two)
   }
 
+  /// On several threads, the row bands share each packed block of B: with two column blocks,
+  /// two K blocks, a bias and a ragged last panel, every number must be one thread's.
+  @Test(arguments: [false, true])
+  func sharedBlocksGiveOneThreadsBits(accumulate: Bool) {
+    let (M, N, K) = (301, GemmEngine.NC + 90, 500)
+    var rng = SplitMix64(seed: 12)
+    let (a, b) = (Tensor.randn([M * K], rng: &rng), Tensor.randn([K * N], rng: &rng))
+    let (bias, start) = (Tensor.randn([N], rng: &rng), Tensor.randn([M * N], rng: &rng))
+    func product(threads: Int) -> [Float] {
+      var c = start
+      a.withPointer { pa in
+        b.withPointer { pb in
+          bias.withPointer { pbias in
+            c.withMutablePointer {
+              Matmul.gemm(
+                M: M, N: N, K: K, a: pa, b: pb, c: $0, accumulate: accumulate, bias: pbias, threads: threads)
+            }
+          }
+        }
+      }
+      return c.storage
+    }
+    let (one, four) = (product(threads: 1), product(threads: 4))
+    let differing = zip(one, four).filter { $0.0 != $0.1 }.count
+    #expect(differing == 0, "\(differing) of \(M * N) numbers differ")
+    #expect(maxDifference(one, start.storage) > 1, "the product must change C")
+  }
+
   @Test func emptyInnerDimensionGivesZeros() {
     var c = Tensor(shape: [2, 2], repeating: 5)
     let a: [Float] = [0]

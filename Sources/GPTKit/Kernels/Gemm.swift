@@ -19,15 +19,6 @@ struct GemmOperands {
   var firstRow = 0
   var firstColumn = 0
 
-  /// The same product restricted to rows `i0...` of `op(A)` and `C`.
-  func rows(from i0: Int) -> GemmOperands {
-    var o = self
-    o.a = transposeA ? a + i0 : a + i0 * lda
-    o.c = c + i0 * ldc
-    o.firstRow += i0
-    return o
-  }
-
   /// The same product restricted to columns `j0...` of `op(B)` and `C`.
   func columns(from j0: Int) -> GemmOperands {
     var o = self
@@ -74,8 +65,9 @@ struct GemmOperands {
 /// transposed forms differ only in how they pack; edge tiles are zero-padded. Whole panels
 /// of a row-major A need no copy: the kernel broadcasts from the 12 rows where they are.
 /// Nor do a transposed A's when at most two column panels read each (see `single`).
-/// Threads split `C` into row (or column) bands: no two threads write the same element and
-/// every element is summed in the same order, so results do not depend on the thread count.
+/// Threads split `C` into bands of rows (`shared`, where they also share each packed block
+/// of B) or of columns: no two threads write the same element and every element is summed
+/// in the same order, so results do not depend on the thread count.
 enum GemmEngine {
   static let MR = 12
   static let NR = 32
@@ -106,11 +98,7 @@ enum GemmEngine {
     if pieces <= 1 {
       single(M: M, N: N, K: K, o, accumulate: accumulate)
     } else if rowPanels >= columnPanels {
-      Parallel.forEachChunk(rowPanels, chunks: pieces) { _, panels in
-        let i0 = panels.lowerBound * MR
-        let rows = min(M, panels.upperBound * MR) - i0
-        single(M: rows, N: N, K: K, o.rows(from: i0), accumulate: accumulate)
-      }
+      shared(M: M, N: N, K: K, o, accumulate: accumulate, threads: pieces)
     } else {
       Parallel.forEachChunk(columnPanels, chunks: pieces) { _, panels in
         let j0 = panels.lowerBound * NR
@@ -141,46 +129,103 @@ enum GemmEngine {
 
   /// One thread's share: the blocked loops around the micro-kernel.
   static func single(M: Int, N: Int, K: Int, _ o: GemmOperands, accumulate: Bool) {
-    let kcMax = kBlockLength(K)
-    let ncMax = nBlockLength(N)
+    let (kcMax, ncMax) = (kBlockLength(K), nBlockLength(N))
     let buffer = PackingBuffers.shared.take()
     defer { PackingBuffers.shared.giveBack(buffer) }
     let (packedA, packedB) = (buffer, buffer + PackingBuffers.aCapacity)
     assert(MR * kcMax <= PackingBuffers.aCapacity && kcMax * ncMax <= KC * NC)
     for jc in stride(from: 0, to: N, by: ncMax) {
-      let nc = min(ncMax, N - jc)
       for pc in stride(from: 0, to: K, by: kcMax) {
-        let kc = min(kcMax, K - pc)
-        packB(o, k0: pc, kc: kc, j0: jc, nc: nc, into: packedB)
-        let overwrite = pc == 0 && !accumulate
-        let bias = pc + kc == K ? o.bias.map { $0 + jc } : nil  // once the sums are complete
+        let block = Block(o, j0: jc, nc: min(ncMax, N - jc), k0: pc, kc: min(kcMax, K - pc), K: K, accumulate)
+        packB(o, k0: pc, kc: block.kc, j0: jc, nc: block.nc, into: packedB)
         for ic in stride(from: 0, to: M, by: MR) {
-          let mr = min(MR, M - ic)
-          let (kFrom, kTo) = o.steps(rows: ic, mr, block: pc, kc)
-          if kFrom >= kTo && !overwrite { continue }  // nothing to add (overwriting stores zeros)
-          let steps = max(0, kTo - kFrom)
-          // Whole panels of a row-major A are read in place: packing them would transpose
-          // 12 rows through memory, and the kernel can broadcast from the rows directly. A
-          // transposed A's panel (12 neighbours in each of kc rows) is packed when many
-          // column panels read it, as in a weight gradient (in place, those ran 10-30% slower
-          // on the Xeon), and read in place when at most two do, as in attention's dV and dK.
-          let inPlace = mr == MR && (!o.transposeA || nc <= 2 * NR)
-          if !inPlace { packA(o, i0: ic, mr: mr, k0: pc, kc: kc, into: packedA) }
-          let (first, rowStride, kStride) =
-            o.transposeA ? ((pc + kFrom) * o.lda + ic, 1, o.lda) : (ic * o.lda + pc + kFrom, o.lda, 1)
-          for jr in stride(from: 0, to: nc, by: NR) where !o.skips(rows: ic, mr, column: jc + jr) {
-            let (b, c) = (packedB + jr * kc + kFrom * NR, o.c + ic * o.ldc + jc + jr)
-            if inPlace {
-              microKernel(
-                kc: steps, o.a + first, rowStride: rowStride, kStride: kStride, b, c: c, ldc: o.ldc,
-                rows: mr, columns: min(NR, nc - jr), overwrite: overwrite, bias: bias.map { $0 + jr })
-            } else {
-              microKernel(
-                kc: steps, packedA + kFrom * MR, b, c: c, ldc: o.ldc, rows: mr, columns: min(NR, nc - jr),
-                overwrite: overwrite, bias: bias.map { $0 + jr })
-            }
+          rowPanel(o, i0: ic, mr: min(MR, M - ic), block, packedB: packedB, packedA: packedA)
+        }
+      }
+    }
+  }
+
+  /// `single`'s loops on several threads, which share each packed block of B and take its
+  /// row panels in bands, as many bands as eight per thread, each band to whichever thread
+  /// is free. The cores of a shared machine do not always run at the same speed (on the
+  /// Xeon, one ran 35% behind the other for seconds at a time); with one band per thread,
+  /// the faster one would wait for the slower one at the end of every product.
+  ///
+  /// Every element is still summed by one micro-kernel call per K block, in block order:
+  /// the bits are `single`'s.
+  static func shared(M: Int, N: Int, K: Int, _ o: GemmOperands, accumulate: Bool, threads: Int) {
+    let (kcMax, ncMax) = (kBlockLength(K), nBlockLength(N))
+    let buffer = PackingBuffers.shared.take()
+    defer { PackingBuffers.shared.giveBack(buffer) }
+    let packedB = buffer + PackingBuffers.aCapacity
+    let rowPanels = (M + MR - 1) / MR
+    for jc in stride(from: 0, to: N, by: ncMax) {
+      for pc in stride(from: 0, to: K, by: kcMax) {
+        let block = Block(o, j0: jc, nc: min(ncMax, N - jc), k0: pc, kc: min(kcMax, K - pc), K: K, accumulate)
+        let columnPanels = (block.nc + NR - 1) / NR
+        Parallel.forEachChunk(columnPanels, chunks: min(columnPanels, threads)) { _, panels in  // pack B
+          let j0 = panels.lowerBound * NR
+          packB(
+            o, k0: pc, kc: block.kc, j0: jc + j0, nc: min(block.nc, panels.upperBound * NR) - j0,
+            into: packedB + j0 * block.kc)
+        }
+        Parallel.forEachChunk(rowPanels, chunks: min(rowPanels, 8 * threads)) { _, panels in  // then use it
+          let own = PackingBuffers.shared.take()  // for this band's packed A panels
+          defer { PackingBuffers.shared.giveBack(own) }
+          for panel in panels {
+            rowPanel(o, i0: panel * MR, mr: min(MR, M - panel * MR), block, packedB: packedB, packedA: own)
           }
         }
+      }
+    }
+  }
+
+  /// One block of a product: columns `j0..<j0+nc` of `op(B)` and `C`, steps `k0..<k0+kc`.
+  struct Block {
+    let j0: Int, nc: Int, k0: Int, kc: Int
+    /// The first block of a product that overwrites `C` writes it instead of adding to it.
+    let overwrite: Bool
+    /// Added as the last block's sums are stored: the sums are complete then.
+    let bias: UnsafePointer<Float>?
+
+    init(_ o: GemmOperands, j0: Int, nc: Int, k0: Int, kc: Int, K: Int, _ accumulate: Bool) {
+      (self.j0, self.nc, self.k0, self.kc) = (j0, nc, k0, kc)
+      overwrite = k0 == 0 && !accumulate
+      bias = k0 + kc == K ? o.bias.map { $0 + j0 } : nil
+    }
+  }
+
+  /// Rows `i0..<i0+mr` of `C` (one row panel, `mr ≤ MR`) for one block, from the block's
+  /// packed B; `packedA` is room for the panel of A when it must be packed.
+  @inline(__always)
+  static func rowPanel(
+    _ o: GemmOperands, i0 ic: Int, mr: Int, _ block: Block, packedB: UnsafeMutablePointer<Float>,
+    packedA: UnsafeMutablePointer<Float>
+  ) {
+    let (jc, nc, pc, kc) = (block.j0, block.nc, block.k0, block.kc)
+    let (kFrom, kTo) = o.steps(rows: ic, mr, block: pc, kc)
+    if kFrom >= kTo && !block.overwrite { return }  // nothing to add (overwriting stores zeros)
+    let steps = max(0, kTo - kFrom)
+    // Whole panels of a row-major A are read in place: packing them would transpose
+    // 12 rows through memory, and the kernel can broadcast from the rows directly. A
+    // transposed A's panel (12 neighbours in each of kc rows) is packed when many
+    // column panels read it, as in a weight gradient (in place, those ran 10-30% slower
+    // on the Xeon), and read in place when at most two do, as in attention's dV and dK.
+    let inPlace = mr == MR && (!o.transposeA || nc <= 2 * NR)
+    if !inPlace { packA(o, i0: ic, mr: mr, k0: pc, kc: kc, into: packedA) }
+    let (first, rowStride, kStride) =
+      o.transposeA ? ((pc + kFrom) * o.lda + ic, 1, o.lda) : (ic * o.lda + pc + kFrom, o.lda, 1)
+    for jr in stride(from: 0, to: nc, by: NR) where !o.skips(rows: ic, mr, column: jc + jr) {
+      let (b, c) = (packedB + jr * kc + kFrom * NR, o.c + ic * o.ldc + jc + jr)
+      let bias = block.bias.map { $0 + jr }
+      if inPlace {
+        microKernel(
+          kc: steps, o.a + first, rowStride: rowStride, kStride: kStride, b, c: c, ldc: o.ldc, rows: mr,
+          columns: min(NR, nc - jr), overwrite: block.overwrite, bias: bias)
+      } else {
+        microKernel(
+          kc: steps, packedA + kFrom * MR, b, c: c, ldc: o.ldc, rows: mr, columns: min(NR, nc - jr),
+          overwrite: block.overwrite, bias: bias)
       }
     }
   }
