@@ -31,6 +31,12 @@ public final class AdamW {
   public internal(set) var step = 0
   let decayed: [ParameterLayout.Entry]
   let layout: ParameterLayout
+  /// The update's pieces for the threads: at most 16K parameters of one tensor each.
+  let pieces: [Piece]
+  struct Piece {
+    let start: Int, end: Int
+    let decays: Bool
+  }
   /// One tensor's update, done by someone else's code instead of the loop below: chapter 06's
   /// `--mine` puts the learner's exercise here. It is called once per parameter tensor, in
   /// layout order, with that tensor's slices and its weight decay (0 for tensors not decayed).
@@ -50,6 +56,11 @@ public final class AdamW {
     m = ParameterBuffer(layout)
     v = ParameterBuffer(layout)
     decayed = layout.entries.filter(AdamW.decays)
+    pieces = layout.entries.flatMap { e in
+      stride(from: e.offset, to: e.offset + e.count, by: 1 << 14).map {
+        Piece(start: $0, end: min($0 + (1 << 14), e.offset + e.count), decays: AdamW.decays(e))
+      }
+    }
   }
 
   /// Whether a parameter gets weight decay: the blocks' linear weight matrices only.
@@ -66,26 +77,27 @@ public final class AdamW {
     let correction2 = 1 - pow(beta2, Float(step))
     let (b1, b2, eps) = (beta1, beta2, epsilon)
     let (p, g, m, v) = (parameters.base, gradients.base, self.m.base, self.v.base)
-    // Sixteen parameters at a time (the last block may be shorter): every lane does exactly
-    // the scalar arithmetic of the formulas, so the result does not depend on the width.
-    Parallel.forEachChunk((layout.count + 15) / 16, minimumPerChunk: 1 << 12) { _, blocks in
-      for block in blocks {
-        let (i, lanes) = (block * 16, min(16, layout.count - block * 16))
-        let gi = Vector(loading: g + i, lanes: lanes)
-        let mi = b1 * Vector(loading: m + i, lanes: lanes) + (1 - b1) * gi
-        let vi = b2 * Vector(loading: v + i, lanes: lanes) + (1 - b2) * gi * gi
-        let mHat = mi / correction1
-        let vHat = vi / correction2
-        let pi = Vector(loading: p + i, lanes: lanes) - lr * mHat / (vHat.squareRoot() + eps)
-        mi.store(to: m + i, lanes: lanes)
-        vi.store(to: v + i, lanes: lanes)
-        pi.store(to: p + i, lanes: lanes)
+    // Tensor by tensor, sixteen parameters at a time (a tensor's last block may be shorter):
+    // every lane does exactly the scalar arithmetic of the formulas, so the result does not
+    // depend on the width. A decayed tensor's weights then shrink in the same pass
+    // (decoupled weight decay: the weight itself shrinks, not its gradient); the others are
+    // multiplied by exactly 1.
+    Parallel.forEachChunk(pieces.count) { _, range in
+      for piece in pieces[range] {
+        let shrink = Vector(repeating: piece.decays ? 1 - lr * weightDecay : 1)
+        for i in stride(from: piece.start, to: piece.end, by: 16) {
+          let lanes = min(16, piece.end - i)
+          let gi = Vector(loading: g + i, lanes: lanes)
+          let mi = b1 * Vector(loading: m + i, lanes: lanes) + (1 - b1) * gi
+          let vi = b2 * Vector(loading: v + i, lanes: lanes) + (1 - b2) * gi * gi
+          let mHat = mi / correction1
+          let vHat = vi / correction2
+          let pi = (Vector(loading: p + i, lanes: lanes) - lr * mHat / (vHat.squareRoot() + eps)) * shrink
+          mi.store(to: m + i, lanes: lanes)
+          vi.store(to: v + i, lanes: lanes)
+          pi.store(to: p + i, lanes: lanes)
+        }
       }
-    }
-    for e in decayed {  // decoupled weight decay: shrink the weight itself, not its gradient
-      let shrink = 1 - lr * weightDecay
-      let w = p + e.offset
-      for i in 0..<e.count { w[i] *= shrink }
     }
   }
   // ANCHOR_END: adamw-step
