@@ -193,6 +193,35 @@ struct LayerNormBackwardTests {
     #expect(differing(gotW, wantW) == 0 && differing(gotB, wantB) == 0)
     #expect(got != start && wantW.contains { $0 != 0.5 })
   }
+
+  /// The forward's statistics are summed for four rows at once too, with every bit the
+  /// one-row loop's: the same row counts and widths as the backward's test.
+  @Test(arguments: [(1, 7), (5, 37), (45, 7), (45, 37), (59, 37)])
+  func layerNormForwardKeepsEachRowsOrder(rows: Int, C: Int) {
+    var rng = SplitMix64(seed: 15)
+    let x = (0..<(rows * C)).map { _ in 0.5 + rng.nextNormal() }
+    let (weight, bias) = ((0..<C).map { _ in 1 + 0.3 * rng.nextNormal() }, (0..<C).map { _ in rng.nextNormal() })
+    var (want, wantMean, wantRstd) = ([Float](repeating: 0, count: rows * C), [Float](), [Float]())
+    for n in 0..<rows {  // the loop it replaced
+      var sum: Float = 0
+      for i in 0..<C { sum += x[n * C + i] }
+      let m = sum / Float(C)
+      var squares: Float = 0
+      for i in 0..<C { squares += (x[n * C + i] - m) * (x[n * C + i] - m) }
+      let s = 1 / (squares / Float(C) + LayerNorm.epsilon).squareRoot()
+      for i in 0..<C { want[n * C + i] = (x[n * C + i] - m) * s * weight[i] + bias[i] }
+      (wantMean, wantRstd) = (wantMean + [m], wantRstd + [s])
+    }
+    var (got, mean, rstd) = (
+      [Float](repeating: 0, count: rows * C), [Float](repeating: 0, count: rows),
+      [Float](
+        repeating: 0, count: rows)
+    )
+    LayerNorm.forward(out: &got, mean: &mean, rstd: &rstd, inp: x, weight: weight, bias: bias, rows: rows, C: C)
+    func differing(_ a: [Float], _ b: [Float]) -> Int { zip(a, b).filter { $0.bitPattern != $1.bitPattern }.count }
+    #expect(differing(got, want) == 0)
+    #expect(differing(mean, wantMean) == 0 && differing(rstd, wantRstd) == 0)
+  }
 }
 
 @Suite("05 recomputed activations")
