@@ -195,8 +195,9 @@ struct LayerNormBackwardTests {
   }
 
   /// The forward's statistics are summed for four rows at once too, with every bit the
-  /// one-row loop's: the same row counts and widths as the backward's test.
-  @Test(arguments: [(1, 7), (5, 37), (45, 7), (45, 37), (59, 37)])
+  /// one-row loop's: last groups of one, two and three rows (6 rows: 4 + 2; 2,403 rows of 7
+  /// make two pieces, of 1,202 and 1,201), and ragged widths.
+  @Test(arguments: [(1, 7), (5, 37), (6, 37), (45, 37), (59, 37), (2403, 7)])
   func layerNormForwardKeepsEachRowsOrder(rows: Int, C: Int) {
     var rng = SplitMix64(seed: 15)
     let x = (0..<(rows * C)).map { _ in 0.5 + rng.nextNormal() }

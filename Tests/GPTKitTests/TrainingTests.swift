@@ -38,12 +38,15 @@ struct TrainingTests {
         && !AdamW.decays(layout.entry("transformer.h.1.mlp.c_fc.bias")))
   }
 
-  @Test func vectorisedAdamWGivesTheScalarFormulasBits() {
-    // Every parameter, three steps, a count that is not a multiple of 16: the same bits as
-    // the formulas applied one number at a time.
+  /// Every parameter, three steps, a count that is not a multiple of 16: the same bits as
+  /// the formulas applied one number at a time. At width 76 the MLP's matrices (76 x 304)
+  /// are cut into two pieces of the update each, and the model is large enough to use threads.
+  @Test(arguments: [12, 76])
+  func vectorisedAdamWGivesTheScalarFormulasBits(channels: Int) {
     let layout = ParameterLayout(
-      GPTConfig(vocabularySize: 19, contextLength: 8, layerCount: 2, headCount: 2, channels: 12))
+      GPTConfig(vocabularySize: 19, contextLength: 8, layerCount: 2, headCount: 2, channels: channels))
     #expect(layout.count % 16 != 0)
+    #expect(channels == 12 || layout.count >= 1 << 16 && 4 * channels * channels > 1 << 14)
     let (p, g) = (ParameterBuffer(layout), ParameterBuffer(layout))
     var rng = SplitMix64(seed: 2)
     for i in 0..<layout.count { p.base[i] = rng.nextNormal() }

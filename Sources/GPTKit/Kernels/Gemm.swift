@@ -64,7 +64,7 @@ struct GemmOperands {
 /// Packing copies an operand into the exact order the micro-kernel reads it, so the
 /// transposed forms differ only in how they pack; edge tiles are zero-padded. Whole panels
 /// of a row-major A need no copy: the kernel broadcasts from the 12 rows where they are.
-/// Nor do a transposed A's when at most two column panels read each (see `single`).
+/// Nor do a transposed A's when at most two column panels read each (see `rowPanel`).
 /// Threads split `C` into bands of rows (`shared`, where they also share each packed block
 /// of B) or of columns: no two threads write the same element and every element is summed
 /// in the same order, so results do not depend on the thread count.
@@ -152,7 +152,8 @@ enum GemmEngine {
   /// the faster one would wait for the slower one at the end of every product.
   ///
   /// Every element is still summed by one micro-kernel call per K block, in block order:
-  /// the bits are `single`'s.
+  /// the bits are `single`'s. `threads` sets the number of bands (eight per thread) and of
+  /// packing pieces; the pool's threads, however many, take them.
   static func shared(M: Int, N: Int, K: Int, _ o: GemmOperands, accumulate: Bool, threads: Int) {
     let (kcMax, ncMax) = (kBlockLength(K), nBlockLength(N))
     let buffer = PackingBuffers.shared.take()
@@ -338,7 +339,7 @@ extension GemmEngine {
   }
 }
 
-/// Packing space for `GemmEngine.single`, reused from call to call.
+/// Packing space for `GemmEngine.single` and `shared`, reused from call to call.
 ///
 /// Each call needs `MR x KC` floats for A and up to `KC x NC` (768 KB) for B. Allocating that
 /// afresh every time asks the operating system for new pages, which it must zero, thousands

@@ -82,7 +82,8 @@ public final class AdamW {
     // depend on the width. A decayed tensor's weights then shrink in the same pass
     // (decoupled weight decay: the weight itself shrinks, not its gradient); the others are
     // multiplied by exactly 1.
-    Parallel.forEachChunk(pieces.count) { _, range in
+    let chunks = layout.count < 1 << 16 ? 1 : Parallel.piecesPerLoop  // a tiny model's is not worth a thread
+    Parallel.forEachChunk(pieces.count, chunks: chunks) { _, range in
       for piece in pieces[range] {
         let shrink = Vector(repeating: piece.decays ? 1 - lr * weightDecay : 1)
         for i in stride(from: piece.start, to: piece.end, by: 16) {
