@@ -29,7 +29,6 @@ public final class AdamW {
   public let v: ParameterBuffer
   /// Steps taken so far.
   public internal(set) var step = 0
-  let decayed: [ParameterLayout.Entry]
   let layout: ParameterLayout
   /// The update's pieces for the threads: at most 16K parameters of one tensor each.
   let pieces: [Piece]
@@ -55,10 +54,10 @@ public final class AdamW {
     self.weightDecay = weightDecay
     m = ParameterBuffer(layout)
     v = ParameterBuffer(layout)
-    decayed = layout.entries.filter(AdamW.decays)
+    let most = 1 << 14
     pieces = layout.entries.flatMap { e in
-      stride(from: e.offset, to: e.offset + e.count, by: 1 << 14).map {
-        Piece(start: $0, end: min($0 + (1 << 14), e.offset + e.count), decays: AdamW.decays(e))
+      stride(from: e.offset, to: e.offset + e.count, by: most).map {
+        Piece(start: $0, end: min($0 + most, e.offset + e.count), decays: AdamW.decays(e))
       }
     }
   }
@@ -108,14 +107,13 @@ public final class AdamW {
     _ parameters: ParameterBuffer, gradients: ParameterBuffer, lr: Float,
     with tensorUpdate: (TensorSlices, Int, Float, Float) -> Void
   ) {
-    let decays = Set(decayed.map(\.name))
     for e in layout.entries {
       let slice = { (base: UnsafeMutablePointer<Float>) in
         UnsafeMutableBufferPointer(start: base + e.offset, count: e.count)
       }
       let tensor = TensorSlices(
         name: e.name, p: slice(parameters.base), g: slice(gradients.base), m: slice(m.base), v: slice(v.base))
-      tensorUpdate(tensor, step, lr, decays.contains(e.name) ? weightDecay : 0)
+      tensorUpdate(tensor, step, lr, AdamW.decays(e) ? weightDecay : 0)
     }
   }
 }
