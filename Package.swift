@@ -3,6 +3,7 @@
 // learner exercises with their reference solutions, and a benchmark runner. Chapters depend on
 // the exercises so that `--mine` can run the learner's pieces in place of the library's.
 // No package dependencies: the Swift toolchain is all a learner needs.
+import Foundation
 import PackageDescription
 
 // Release builds must be allowed to use the CPU's widest vector instructions: without a CPU
@@ -14,6 +15,22 @@ import PackageDescription
   // arm64 (Apple silicon, Linux on ARM): NEON is part of the baseline, no flag needed.
   let cpuFlags: [String] = []
 #endif
+// The matrix multiply's tile is fitted to the vector registers in the same spirit
+// (Kernels/GemmKernel.swift): 12 x 32 where this machine has AVX-512's 32 registers of 16
+// floats, 6 x 16 elsewhere. GPTKIT_AVX512=1 or 0 overrides the check, to test the other tile.
+func buildMachineHasAVX512() -> Bool {
+  if let forced = ProcessInfo.processInfo.environment["GPTKIT_AVX512"] { return forced == "1" }
+  #if os(Linux) && arch(x86_64)
+    let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+    return info.split(separator: "\n").contains { $0.hasPrefix("flags") && $0.contains(" avx512f") }
+  #elseif os(macOS) && arch(x86_64)
+    var (value, size) = (Int32(0), MemoryLayout<Int32>.size)
+    return sysctlbyname("hw.optional.avx512f", &value, &size, nil, 0) == 0 && value == 1
+  #else
+    return false
+  #endif
+}
+let tile: [SwiftSetting] = buildMachineHasAVX512() ? [.define("AVX512")] : []
 let fastMath: [SwiftSetting] = [
   .unsafeFlags(cpuFlags + ["-enforce-exclusivity=unchecked"], .when(configuration: .release))
 ]
@@ -21,7 +38,7 @@ let fastMath: [SwiftSetting] = [
 // slower and `swift test` (which builds debug) would take an hour instead of a minute.
 // Chapters and tests stay debug, so their errors point at readable code.
 let optimisedCore: [SwiftSetting] =
-  fastMath + [.unsafeFlags(cpuFlags + ["-O", "-enforce-exclusivity=unchecked"], .when(configuration: .debug))]
+  fastMath + tile + [.unsafeFlags(cpuFlags + ["-O", "-enforce-exclusivity=unchecked"], .when(configuration: .debug))]
 
 let chapters = [
   ("ch00-tensors", "00-tensors"),

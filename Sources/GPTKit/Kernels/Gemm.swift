@@ -49,28 +49,30 @@ struct GemmOperands {
 
 /// A packed, cache-blocked matrix multiply in the style of BLIS and GotoBLAS.
 ///
-/// The whole speed comes from one small function, the micro-kernel, which keeps a 12x32
-/// tile of `C` in 24 vector registers (`SIMD16<Float>`, one AVX-512 register each) and,
-/// for every `k`, multiplies 12 numbers of `A` by 32 numbers of `B`: 24 fused
-/// multiply-adds for 14 loads. Everything else exists to feed it from fast memory:
+/// The whole speed comes from one small function, the micro-kernel, which keeps an
+/// `MR x NR` tile of `C` in vector registers and, for every `k`, multiplies `MR` numbers of
+/// `A` by `NR` numbers of `B`. The tile is fitted to the registers of the machine the package
+/// is built on (`GemmKernel.swift`): 12 x 32 in 24 AVX-512 registers, 6 x 16 in 12 AVX2 ones
+/// (24 NEON ones on ARM). Everything else exists to feed it from fast memory:
 ///
 /// ```
-/// for each block of KC rows of op(B) and NC of its columns:   pack it, panels of 32 columns
-///   for each 12 rows of op(A):                                in place, or packed (fits L1)
-///     for each 32-column panel of the packed B block:        stream it from L2
-///       micro-kernel: C[12 x 32] += Apanel[12 x KC] · Bpanel[KC x 32]
+/// for each block of KC rows of op(B) and NC of its columns:   pack it, panels of NR columns
+///   for each MR rows of op(A):                                in place, or packed (fits L1)
+///     for each NR-column panel of the packed B block:         stream it from L2
+///       micro-kernel: C[MR x NR] += Apanel[MR x KC] · Bpanel[KC x NR]
 /// ```
 ///
 /// Packing copies an operand into the exact order the micro-kernel reads it, so the
 /// transposed forms differ only in how they pack; edge tiles are zero-padded. Whole panels
-/// of a row-major A need no copy: the kernel broadcasts from the 12 rows where they are.
+/// of a row-major A need no copy: the kernel broadcasts from the `MR` rows where they are.
 /// Nor do a transposed A's when at most two column panels read each (see `rowPanel`).
 /// Threads split `C` into bands of rows (`shared`, where they also share each packed block
 /// of B) or of columns: no two threads write the same element and every element is summed
-/// in the same order, so results do not depend on the thread count.
+/// in the same order, so results do not depend on the thread count. Nor do they depend on
+/// the tile: each element is one chain of fused multiply-adds over `k`, cut into the same
+/// `KC` blocks whatever the tile, so every machine computes the same bits.
 enum GemmEngine {
-  static let MR = 12
-  static let NR = 32
+  // MR and NR, the tile's rows and columns, are set with the micro-kernel (GemmKernel.swift).
   static let KC = 384
   /// The widest column block of `op(B)` packed at once: `KC x NC` floats, 768 KB, stay in a
   /// core's L2 (1 MB on Zen 4 and 5, 2 MB on recent Xeons) beside the A rows and `C` tiles
@@ -208,8 +210,8 @@ enum GemmEngine {
     if kFrom >= kTo && !block.overwrite { return }  // nothing to add (overwriting stores zeros)
     let steps = max(0, kTo - kFrom)
     // Whole panels of a row-major A are read in place: packing them would transpose
-    // 12 rows through memory, and the kernel can broadcast from the rows directly. A
-    // transposed A's panel (12 neighbours in each of kc rows) is packed when many
+    // MR rows through memory, and the kernel can broadcast from the rows directly. A
+    // transposed A's panel (MR neighbours in each of kc rows) is packed when many
     // column panels read it, as in a weight gradient (in place, those ran 10-30% slower
     // on the Xeon), and read in place when at most two do, as in attention's dV and dK.
     let inPlace = mr == MR && (!o.transposeA || nc <= 2 * NR)
@@ -240,11 +242,8 @@ enum GemmEngine {
     if o.transposeA {  // op(A)[i, k] = a[k*lda + i]: each k is a contiguous run of rows
       for k in 0..<kc {
         let (from, to) = (o.a + ((k0 + k) &* o.lda &+ i0), dst + k &* MR)
-        if mr == MR {  // 12 floats as 8 + 4: no call to memmove for so few
-          UnsafeMutableRawPointer(to).storeBytes(
-            of: UnsafeRawPointer(from).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
-          UnsafeMutableRawPointer(to + 8).storeBytes(
-            of: UnsafeRawPointer(from + 8).loadUnaligned(as: SIMD4<Float>.self), as: SIMD4<Float>.self)
+        if mr == MR {  // a loop of known length: unrolled into a few moves, no call to memmove
+          for i in 0..<MR { to[i] = from[i] }
         } else {
           to.update(from: from, count: mr)
         }
@@ -271,9 +270,8 @@ enum GemmEngine {
       } else {  // op(B)[k, j] = b[k*ldb + j]: each k is a contiguous run of columns
         for k in 0..<kc {
           let (from, to) = (o.b + ((k0 + k) &* o.ldb &+ j0 &+ jr), panel + k &* NR)
-          if nr == NR {  // two vectors: no call to memmove for 32 floats
-            Vector(loading: from).store(to: to)
-            Vector(loading: from + 16).store(to: to + 16)
+          if nr == NR {  // one or two vectors: no call to memmove for so few
+            for j in stride(from: 0, to: NR, by: 16) { Vector(loading: from + j).store(to: to + j) }
           } else {
             to.update(from: from, count: nr)
           }

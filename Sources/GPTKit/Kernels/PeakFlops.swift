@@ -3,7 +3,8 @@
 import Dispatch
 
 /// The machine's practical arithmetic ceiling: a loop of independent fused multiply-adds on
-/// `SIMD16<Float>` registers, with no memory traffic at all. No real kernel beats it, so
+/// vector registers (the matrix multiply's, `GemmEngine.TileVector`), with no memory traffic
+/// at all. No real kernel beats it, so
 /// "GFLOP/s as a fraction of this peak" tells how well a kernel uses the CPU on any machine.
 public enum PeakFlops {
   /// Measured GFLOP/s of the FMA loop on `threads` threads (each counts 2 flops per lane).
@@ -24,14 +25,16 @@ public enum PeakFlops {
       rounds += 1
     } while monotonicSeconds() - start < seconds
     let elapsed = monotonicSeconds() - start
-    let flops = Double(rounds) * Double(threads) * Double(iterations) * 12 * 16 * 2
+    let lanes = GemmEngine.TileVector.scalarCount
+    let flops = Double(rounds) * Double(threads) * Double(iterations) * 12 * Double(lanes) * 2
     return sink.isNaN ? 0 : flops / elapsed / 1e9
   }
 
-  /// Twelve independent accumulators: enough to hide the FMA latency on current cores.
+  /// Twelve independent accumulators: enough to hide the FMA latency on current cores, and
+  /// few enough to stay in registers (12 of AVX2's 16, where twelve of 16 floats would need 24).
   @inline(never)
   static func fmaLoop(_ n: Int, seed: Float) -> Float {
-    typealias V = SIMD16<Float>
+    typealias V = GemmEngine.TileVector
     let x = V(repeating: 0.999_999), y = V(repeating: 1e-7)
     var (a0, a1, a2, a3, a4, a5) = (V(repeating: seed), V(), V(), V(), V(), V())
     var (a6, a7, a8, a9, a10, a11) = (V(), V(), V(), V(), V(), V())
