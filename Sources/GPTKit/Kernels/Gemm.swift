@@ -242,8 +242,8 @@ enum GemmEngine {
     if o.transposeA {  // op(A)[i, k] = a[k*lda + i]: each k is a contiguous run of rows
       for k in 0..<kc {
         let (from, to) = (o.a + ((k0 + k) &* o.lda &+ i0), dst + k &* MR)
-        if mr == MR {  // a loop of known length: unrolled into a few moves, no call to memmove
-          for i in 0..<MR { to[i] = from[i] }
+        if mr == MR {  // 12 floats as 8 + 4, or 6 as 4 + 2: no call to memmove for so few
+          copyRow(from, to)
         } else {
           to.update(from: from, count: mr)
         }
@@ -253,6 +253,23 @@ enum GemmEngine {
         let src = o.a + ((i0 + i) &* o.lda &+ k0)
         for k in 0..<kc { dst[k &* MR &+ i] = src[k] }
       }
+    }
+  }
+
+  /// Copies the `MR` floats at `from` to `to` in two vector moves (a loop of `MR` single
+  /// floats compiles to six or twelve scalar moves).
+  @inline(__always)
+  static func copyRow(_ from: UnsafePointer<Float>, _ to: UnsafeMutablePointer<Float>) {
+    func move<V: SIMD>(_: V.Type, at offset: Int) where V.Scalar == Float {
+      UnsafeMutableRawPointer(to + offset).storeBytes(
+        of: UnsafeRawPointer(from + offset).loadUnaligned(as: V.self), as: V.self)
+    }
+    if MR == 12 {
+      move(SIMD8<Float>.self, at: 0)
+      move(SIMD4<Float>.self, at: 8)
+    } else {
+      move(SIMD4<Float>.self, at: 0)
+      move(SIMD2<Float>.self, at: 4)
     }
   }
 
