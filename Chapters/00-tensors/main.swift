@@ -88,6 +88,10 @@ let naiveSize = min(size, 512)
 let naiveSpeed = gflops(naiveSize, naive: true)
 let fastSpeed = gflops(size, naive: false)
 let peak = PeakFlops.measure(threads: Parallel.threadCount)
+let tile = Matmul.tile
+report.info(
+  "the micro-kernel's tile on this machine: \(tile.rows) x \(tile.columns) numbers of C, "
+    + "in \(2 * tile.rows) vectors of \(tile.columns / 2) floats")
 report.info("naive matmul \(naiveSize)x\(naiveSize): \(naiveSpeed.formatted(decimals: 1)) GFLOP/s (1 thread)")
 let threads = counted(Parallel.threadCount, "thread")
 report.info("fast matmul \(size)x\(size): \(fastSpeed.formatted(decimals: 1)) GFLOP/s on \(threads)")

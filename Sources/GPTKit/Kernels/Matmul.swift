@@ -41,6 +41,10 @@ public enum Matmul {
     GemmEngine.run(M: M, N: N, K: K, operands, accumulate: accumulate, threads: threads)
   }
 
+  /// The micro-kernel's tile, the `rows x columns` of `C` it keeps in vector registers:
+  /// 12 x 32 with AVX-512, 6 x 16 elsewhere (chosen for the machine that builds the package).
+  public static var tile: (rows: Int, columns: Int) { (GemmEngine.MR, GemmEngine.NR) }
+
   /// The half of a square product that causal attention needs. Indices are those of the
   /// whole product: row `i` of `C` and `op(A)`, column `j` of `C`, step `k`.
   public enum Triangle: Sendable {
