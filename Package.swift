@@ -21,7 +21,9 @@ import PackageDescription
 func buildMachineHasAVX512() -> Bool {
   if let forced = ProcessInfo.processInfo.environment["GPTKIT_AVX512"] { return forced == "1" }
   #if os(Linux) && arch(x86_64)
-    let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+    // Read to the end: /proc files report a size of 0, which some readers take at its word.
+    let bytes = FileHandle(forReadingAtPath: "/proc/cpuinfo").flatMap { try? $0.readToEnd() } ?? Data()
+    let info = String(decoding: bytes, as: UTF8.self)
     return info.split(separator: "\n").contains { $0.hasPrefix("flags") && $0.contains(" avx512f") }
   #elseif os(macOS) && arch(x86_64)
     var (value, size) = (Int32(0), MemoryLayout<Int32>.size)

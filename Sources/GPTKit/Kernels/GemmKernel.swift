@@ -1,28 +1,27 @@
 // Chapter 00 introduces this file: the micro-kernel at the centre of `Matmul.gemm`.
 
 extension GemmEngine {
-  /// Sixteen floats: the width of the packing and one-row loops (`packB`, `transpose16`,
-  /// `vectorTimesMatrix`), whatever the tile's registers.
-  typealias Vector = SIMD16<Float>
-
   // The tile is fitted to the vector registers of the machine the package is built on, as
   // `-march=native` fits the instructions (`Package.swift` defines AVX512 where the build
-  // machine has it). A tile row is two registers, and the tile leaves a few registers free
+  // machine has it). A tile row is two vectors, and the tile leaves a few registers free
   // for the two vectors of B and the broadcast number of A that each step loads.
   #if AVX512
-    /// One AVX-512 register: 16 floats. 32 registers: a 12 x 32 tile takes 24 of them.
+    /// One AVX-512 register: 16 floats. Of the 32 registers, a 12 x 32 tile takes 24.
     typealias TileVector = SIMD16<Float>
-    static let MR = 12
+    static let MR = 12, NR = 32
   #else
     /// One AVX2 register (8 floats; 16 registers), or two NEON ones (4 floats; 32 registers):
-    /// a 6 x 16 tile takes 12 AVX2 registers or 24 NEON ones. A 12 x 32 tile of this width
-    /// would need 48 AVX2 registers: the compiler would keep most of it in memory (on a Zen 3,
-    /// 30 GFLOP/s of a core's 82).
+    /// a 6 x 16 tile takes 12 AVX2 registers or 24 NEON ones. A 12 x 32 tile of 16-float
+    /// vectors would need 48 AVX2 registers, and the compiler would keep most of it in memory:
+    /// on a Zen 3 core it ran the GPT's shapes at 29-30 GFLOP/s, where this tile runs at
+    /// 82-92, of a peak of 101-102.
     typealias TileVector = SIMD8<Float>
-    static let MR = 6
+    static let MR = 6, NR = 16
   #endif
-  /// The tile's width: two registers.
-  static let NR = 2 * TileVector.scalarCount
+
+  /// Sixteen floats: the width of the packing and one-row loops (`packB`, `transpose16`,
+  /// `vectorTimesMatrix`), whatever the tile's vectors.
+  typealias Vector = SIMD16<Float>
 
   /// `C[0..<rows, 0..<columns] (+)= Apanel · Bpanel` for one `MR x NR` tile.
   ///

@@ -3,8 +3,7 @@
 import Dispatch
 
 /// The machine's practical arithmetic ceiling: a loop of independent fused multiply-adds on
-/// vector registers (the matrix multiply's, `GemmEngine.TileVector`), with no memory traffic
-/// at all. No real kernel beats it, so
+/// the matrix multiply's vectors (`GemmEngine.TileVector`), with no memory traffic at all. No real kernel beats it, so
 /// "GFLOP/s as a fraction of this peak" tells how well a kernel uses the CPU on any machine.
 public enum PeakFlops {
   /// Measured GFLOP/s of the FMA loop on `threads` threads (each counts 2 flops per lane).
