@@ -70,11 +70,12 @@ struct MatmulTests {
     }
   }
 
-  /// A transposed A is read in place for at most two column panels (N ≤ 64) and packed for
-  /// more; both must give the bits of the same product with A stored row-major.
-  @Test(arguments: [37, 64, 65, 200])
+  /// A transposed A is read in place for at most two column panels (N ≤ 2·NR) and packed for
+  /// more, every row panel of a K block at once; both must give the bits of the same product
+  /// with A stored row-major.
+  @Test(arguments: [20, 32, 37, 64, 65, 200])
   func aTransposedAGivesTheBitsOfItsRowMajorCopy(N: Int) {
-    let (M, K) = (30, 500)  // two whole row panels and an edge; two K blocks of 250
+    let (M, K) = (31, 500)  // whole row panels (2 of 12, or 5 of 6) and an edge; two K blocks of 250
     var rng = SplitMix64(seed: 9)
     let stored = Tensor.randn([K, M], rng: &rng)  // op(A) = storedᵀ
     var rowMajor = Tensor(shape: [M, K])
@@ -218,7 +219,7 @@ private func triangularProduct(
 
 @Suite("04 attention: the matmul skips the masked triangle exactly")
 struct TriangleTests {
-  // T = 400 spans two K blocks and splits across threads; 100 is not a multiple of 12.
+  // T = 400 spans two K blocks and splits across threads; 100 is not a multiple of MR.
   @Test(arguments: [(100, false), (100, true), (400, false), (400, true)])
   func triangularAGivesTheSameBitsAsTheFullProduct(size: (Int, Bool)) {
     let (T, transposeA) = size
@@ -239,7 +240,7 @@ struct TriangleTests {
     }
   }
 
-  // T = 600 is wider than a column block (`GemmEngine.NC`): two blocks of 320 columns.
+  // T = 600 is wider than a column block (`GemmEngine.NC`): two blocks of 320 columns (304 with 16-column panels).
   @Test(arguments: [100, 400, 600])
   func lowerCComputesTheLowerTriangle(T: Int) {
     // C = A·B with N = T: every C[i, j] with j ≤ i equals the full product's, bit for bit.

@@ -136,6 +136,10 @@ enum GemmEngine {
     defer { PackingBuffers.shared.giveBack(buffer) }
     let (packedA, packedB) = (buffer, buffer + PackingBuffers.aCapacity)
     assert(MR * kcMax <= PackingBuffers.aCapacity && kcMax * ncMax <= KC * NC)
+    if o.transposeA && o.triangle == .none && N > 2 * NR {
+      singleWithWholeA(M: M, N: N, K: K, o, accumulate: accumulate, packedB: packedB)
+      return
+    }
     for jc in stride(from: 0, to: N, by: ncMax) {
       for pc in stride(from: 0, to: K, by: kcMax) {
         let block = Block(o, j0: jc, nc: min(ncMax, N - jc), k0: pc, kc: min(kcMax, K - pc), K: K, accumulate)
@@ -145,6 +149,45 @@ enum GemmEngine {
         }
       }
     }
+  }
+
+  /// `single` for a transposed A that many column panels read (a weight gradient `Xᵀ·dY`):
+  /// all of a K block's row panels of A are packed at once, reading each of its `kc` rows
+  /// from start to end, and then serve every column block. Packed one panel at a time,
+  /// each panel read `MR` numbers from each of `kc` rows far apart, once per column block.
+  /// The K blocks are the outer loop here, but each element still sums them in order.
+  static func singleWithWholeA(
+    M: Int, N: Int, K: Int, _ o: GemmOperands, accumulate: Bool, packedB: UnsafeMutablePointer<Float>
+  ) {
+    let (kcMax, ncMax) = (kBlockLength(K), nBlockLength(N))
+    let rowPanels = (M + MR - 1) / MR
+    let wholeA = UnsafeMutablePointer<Float>.allocate(capacity: rowPanels * MR * kcMax)
+    defer { wholeA.deallocate() }
+    for pc in stride(from: 0, to: K, by: kcMax) {
+      let kc = min(kcMax, K - pc)
+      packPanels(o, M: M, k0: pc, kc: kc, into: wholeA)
+      for jc in stride(from: 0, to: N, by: ncMax) {
+        let block = Block(o, j0: jc, nc: min(ncMax, N - jc), k0: pc, kc: kc, K: K, accumulate)
+        packB(o, k0: pc, kc: kc, j0: jc, nc: block.nc, into: packedB)
+        for panel in 0..<rowPanels {
+          let ic = panel * MR
+          rowPanel(
+            o, i0: ic, mr: min(MR, M - ic), block, packedB: packedB, packedA: wholeA + panel * MR * kc,
+            prepacked: true)
+        }
+      }
+    }
+  }
+
+  /// Every row panel of a transposed `op(A)` for steps `k0..<k0+kc`, panel after panel, each
+  /// as `packA` writes it: row `k` of the stored A gives each panel its `MR` numbers in turn.
+  static func packPanels(_ o: GemmOperands, M: Int, k0: Int, kc: Int, into dst: UnsafeMutablePointer<Float>) {
+    let whole = M / MR
+    for k in 0..<kc {
+      let row = o.a + (k0 + k) &* o.lda
+      for p in 0..<whole { copyRow(row + p &* MR, dst + (p &* kc &+ k) &* MR) }
+    }
+    if whole * MR < M { packA(o, i0: whole * MR, mr: M - whole * MR, k0: k0, kc: kc, into: dst + whole * kc * MR) }
   }
 
   /// `single`'s loops on several threads, which share each packed block of B and take its
@@ -203,7 +246,7 @@ enum GemmEngine {
   @inline(__always)
   static func rowPanel(
     _ o: GemmOperands, i0 ic: Int, mr: Int, _ block: Block, packedB: UnsafeMutablePointer<Float>,
-    packedA: UnsafeMutablePointer<Float>
+    packedA: UnsafeMutablePointer<Float>, prepacked: Bool = false
   ) {
     let (jc, nc, pc, kc) = (block.j0, block.nc, block.k0, block.kc)
     let (kFrom, kTo) = o.steps(rows: ic, mr, block: pc, kc)
@@ -213,9 +256,10 @@ enum GemmEngine {
     // MR rows through memory, and the kernel can broadcast from the rows directly. A
     // transposed A's panel (MR neighbours in each of kc rows) is packed when many
     // column panels read it, as in a weight gradient (in place, those ran 10-30% slower
-    // on the Xeon), and read in place when at most two do, as in attention's dV and dK.
-    let inPlace = mr == MR && (!o.transposeA || nc <= 2 * NR)
-    if !inPlace { packA(o, i0: ic, mr: mr, k0: pc, kc: kc, into: packedA) }
+    // on the Xeon), and read in place when at most two do, as in attention's dV and dK
+    // with 32-column panels (a head of 64 is four 16-column panels, and is packed).
+    let inPlace = !prepacked && mr == MR && (!o.transposeA || nc <= 2 * NR)
+    if !inPlace && !prepacked { packA(o, i0: ic, mr: mr, k0: pc, kc: kc, into: packedA) }
     let (first, rowStride, kStride) =
       o.transposeA ? ((pc + kFrom) * o.lda + ic, 1, o.lda) : (ic * o.lda + pc + kFrom, o.lda, 1)
     for jr in stride(from: 0, to: nc, by: NR) where !o.skips(rows: ic, mr, column: jc + jr) {
@@ -278,6 +322,7 @@ enum GemmEngine {
   static func packB(
     _ o: GemmOperands, k0: Int, kc: Int, j0: Int, nc: Int, into dst: UnsafeMutablePointer<Float>
   ) {
+    assert(NR % 16 == 0 && NR == 2 * TileVector.scalarCount)  // whole 16-float moves; two vectors a row
     for jr in stride(from: 0, to: nc, by: NR) {
       let nr = min(NR, nc - jr)
       let panel = dst + jr * kc
