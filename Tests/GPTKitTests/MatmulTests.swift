@@ -72,9 +72,10 @@ struct MatmulTests {
 
   /// A transposed A is read in place for at most two column panels (N ≤ 2·NR) and packed for
   /// more, every row panel of a K block at once; both must give the bits of the same product
-  /// with A stored row-major.
-  @Test(arguments: [20, 32, 37, 64, 65, 200])
-  func aTransposedAGivesTheBitsOfItsRowMajorCopy(N: Int) {
+  /// with A stored row-major, on one thread or on four, which split the wider products by
+  /// columns and pack A each (a quarter of N = 2,100 spans two column blocks).
+  @Test(arguments: [20, 32, 37, 64, 65, 200, 600, 2100], [1, 4])
+  func aTransposedAGivesTheBitsOfItsRowMajorCopy(N: Int, threads: Int) {
     let (M, K) = (31, 500)  // whole row panels (2 of 12, or 5 of 6) and an edge; two K blocks of 250
     var rng = SplitMix64(seed: 9)
     let stored = Tensor.randn([K, M], rng: &rng)  // op(A) = storedᵀ
@@ -86,7 +87,7 @@ struct MatmulTests {
     b.withPointer { pb in
       stored.withPointer { pa in
         fromTransposed.withMutablePointer {
-          Matmul.gemm(M: M, N: N, K: K, a: pa, transposeA: true, b: pb, c: $0, accumulate: true, threads: 1)
+          Matmul.gemm(M: M, N: N, K: K, a: pa, transposeA: true, b: pb, c: $0, accumulate: true, threads: threads)
         }
       }
       rowMajor.withPointer { pa in
@@ -94,7 +95,7 @@ struct MatmulTests {
       }
     }
     let differing = zip(fromTransposed.storage, fromRowMajor.storage).filter { $0.0 != $0.1 }.count
-    #expect(differing == 0, "\(differing) of \(M * N) numbers differ at N \(N)")
+    #expect(differing == 0, "\(differing) of \(M * N) numbers differ at N \(N) on \(threads) threads")
   }
 
   /// Column blocks are as even as whole panels allow, and never wider than `NC`.
@@ -220,13 +221,17 @@ private func triangularProduct(
 @Suite("04 attention: the matmul skips the masked triangle exactly")
 struct TriangleTests {
   // T = 400 spans two K blocks and splits across threads; 100 is not a multiple of MR.
+  // A transposed A is packed (only the steps its triangle leaves) for more than two column
+  // panels: 40 columns with the 16-wide tile, 80 with either.
   @Test(arguments: [(100, false), (100, true), (400, false), (400, true)])
   func triangularAGivesTheSameBitsAsTheFullProduct(size: (Int, Bool)) {
     let (T, transposeA) = size
     for triangle in [Matmul.Triangle.lowerA, .upperA] {
-      let full = triangularProduct(T: T, N: 40, transposeA: transposeA, triangle: .none, zeroOutside: triangle)
-      let skipped = triangularProduct(T: T, N: 40, transposeA: transposeA, triangle: triangle, zeroOutside: triangle)
-      #expect(skipped == full, "\(triangle), T \(T), transposeA \(transposeA)")
+      for N in [40, 80] {
+        let full = triangularProduct(T: T, N: N, transposeA: transposeA, triangle: .none, zeroOutside: triangle)
+        let skipped = triangularProduct(T: T, N: N, transposeA: transposeA, triangle: triangle, zeroOutside: triangle)
+        #expect(skipped == full, "\(triangle), T \(T), N \(N), transposeA \(transposeA)")
+      }
     }
   }
 
