@@ -26,6 +26,26 @@ enum GemmSuite {
   ]
 
   static func run(peak: Double) -> [BenchResult] {
+    kernelAlone() + products()
+  }
+
+  /// The micro-kernel with nothing around it, fed from L1 and then from L2: how close to the
+  /// peak the products below could come, and how much of the gap is feeding the kernel.
+  static func kernelAlone() -> [BenchResult] {
+    [("panels in L1", 1), ("B streamed from L2", PeakFlops.panelsFromL2)].map { label, panels in
+      let before = PeakFlops.measure(threads: Parallel.threadCount, seconds: 0.15)
+      let gflops = (0..<20).map { _ in PeakFlops.microKernelAlone(bPanels: panels, calls: 2_000) }.max()!
+      let peak = (before + PeakFlops.measure(threads: Parallel.threadCount, seconds: 0.15)) / 2
+      var result = BenchResult(
+        suite: "gemm", name: "micro-kernel alone, \(label)", value: gflops, unit: "GFLOP/s", reference: nil,
+        basis: "\(Matmul.tile.rows) x \(Matmul.tile.columns) tile, 384 steps, best of 20",
+        notes: "\(percent(gflops / peak)) of \(Int(peak)) GFLOP/s")
+      (result.mfu, result.peakGFLOPs) = (gflops / peak, peak)
+      return result
+    }
+  }
+
+  static func products() -> [BenchResult] {
     var rng = SplitMix64(seed: 2024)
     return shapes.map { shape in
       let a = Tensor.randn([shape.M * shape.K], rng: &rng)

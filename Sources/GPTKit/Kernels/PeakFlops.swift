@@ -29,6 +29,53 @@ public enum PeakFlops {
     return sink.isNaN ? 0 : flops / elapsed / 1e9
   }
 
+  /// GFLOP/s of the matrix multiply's micro-kernel alone, on each of `threads` threads:
+  /// `calls` tiles of `KC` steps each, from one packed panel of A and `bPanels` packed panels
+  /// of B in turn, into one tile of C. Only the calls are timed, after one pass to warm the
+  /// caches, and the slowest thread's time counts.
+  ///
+  /// One panel of B keeps every number in L1; panels adding up to 256 KB make B stream from
+  /// L2, as in a real product. Beside the peak, the two tell how much of a product's speed
+  /// the kernel itself loses and how much feeding it does.
+  public static func microKernelAlone(bPanels: Int, calls: Int, threads: Int = Parallel.threadCount) -> Double {
+    typealias E = GemmEngine
+    let (kc, panel) = (E.KC, E.KC * E.NR)
+    var seconds = [Double](repeating: 0, count: threads)
+    seconds.withUnsafeMutableBufferPointer { seconds in
+      let seconds = seconds
+      Parallel.forEachChunk(threads, chunks: threads) { _, slots in
+        for slot in slots {
+          let a = UnsafeMutablePointer<Float>.allocate(capacity: E.MR * kc)
+          let b = UnsafeMutablePointer<Float>.allocate(capacity: panel * bPanels)
+          let c = UnsafeMutablePointer<Float>.allocate(capacity: E.MR * E.NR)
+          defer {
+            a.deallocate()
+            b.deallocate()
+            c.deallocate()
+          }
+          for i in 0..<(E.MR * kc) { a[i] = Float(i % 7) / 64 }
+          for i in 0..<(panel * bPanels) { b[i] = Float(i % 5) / 64 }
+          c.initialize(repeating: 0, count: E.MR * E.NR)
+          func run(_ calls: Int) {
+            for call in 0..<calls {
+              E.microKernel(
+                kc: kc, a, b + (call % bPanels) * panel, c: c, ldc: E.NR, rows: E.MR, columns: E.NR,
+                overwrite: false)
+            }
+          }
+          run(bPanels)
+          let start = monotonicSeconds()
+          run(calls)
+          seconds[slot] = monotonicSeconds() - start
+        }
+      }
+    }
+    return 2 * Double(threads * calls * E.MR * E.NR * kc) / seconds.max()! / 1e9
+  }
+
+  /// How many panels of B `microKernelAlone` needs to stream them from L2: 256 KB of them.
+  public static var panelsFromL2: Int { (1 << 16) / (GemmEngine.KC * GemmEngine.NR) }
+
   /// Twelve independent accumulators: enough to hide the FMA latency on current cores, and
   /// few enough to stay in registers (12 of AVX2's 16, where twelve of 16 floats would need 24).
   @inline(never)
