@@ -72,8 +72,9 @@ struct MatmulTests {
 
   /// A transposed A is read in place for at most two column panels (N ≤ 2·NR) and packed for
   /// more, every row panel of a K block at once; both must give the bits of the same product
-  /// with A stored row-major, on one thread or on four, which split the wider products by
-  /// columns and pack A each (a quarter of N = 2,100 spans two column blocks).
+  /// with A stored row-major, on one thread or on four. Four split the products with N ≥ 200
+  /// by columns, each piece packing A where it is wider than 2·NR (a quarter of N = 2,100
+  /// spans two column blocks); the smaller ones run as one piece.
   @Test(arguments: [20, 32, 37, 64, 65, 200, 600, 2100], [1, 4])
   func aTransposedAGivesTheBitsOfItsRowMajorCopy(N: Int, threads: Int) {
     let (M, K) = (31, 500)  // whole row panels (2 of 12, or 5 of 6) and an edge; two K blocks of 250

@@ -259,7 +259,7 @@ enum GemmEngine {
     // on the Xeon), and read in place when at most two do, as in attention's dV and dK
     // with 32-column panels (a head of 64 is four 16-column panels, and is packed).
     let inPlace = !prepacked && mr == MR && (!o.transposeA || nc <= 2 * NR)
-    if !inPlace && !prepacked {  // only the steps the rows need: about half, under a triangle
+    if !inPlace && !prepacked {  // only the steps the rows need (under a triangle, half on average)
       packA(o, i0: ic, mr: mr, k0: pc + kFrom, kc: steps, into: packedA + kFrom * MR)
     }
     let (first, rowStride, kStride) =

@@ -29,12 +29,13 @@ public enum PeakFlops {
     return sink.isNaN ? 0 : flops / elapsed / 1e9
   }
 
-  /// GFLOP/s of the matrix multiply's micro-kernel alone, on each of `threads` threads:
-  /// `calls` tiles of `KC` steps each, from one packed panel of A and `bPanels` packed panels
-  /// of B in turn, into one tile of C. Only the calls are timed, after one pass to warm the
-  /// caches, and the slowest thread's time counts.
+  /// GFLOP/s of the matrix multiply's micro-kernel alone, on `threads` threads together:
+  /// each makes `calls` tiles of `KC` steps, from one packed panel of A and `bPanels` packed
+  /// panels of B in turn, into one tile of C. Only the calls are timed, after one pass to
+  /// warm the caches, and the slowest thread's time counts.
   ///
-  /// One panel of B keeps every number in L1; panels adding up to 256 KB make B stream from
+  /// One panel of B is a tile's whole working set read again and again: 33 KB with the
+  /// 6 x 16 tile, about the size of L1. Panels adding up to about 240 KB make B stream from
   /// L2, as in a real product. Beside the peak, the two tell how much of a product's speed
   /// the kernel itself loses and how much feeding it does.
   public static func microKernelAlone(bPanels: Int, calls: Int, threads: Int = Parallel.threadCount) -> Double {
@@ -45,9 +46,11 @@ public enum PeakFlops {
       let seconds = seconds
       Parallel.forEachChunk(threads, chunks: threads) { _, slots in
         for slot in slots {
-          let a = UnsafeMutablePointer<Float>.allocate(capacity: E.MR * kc)
-          let b = UnsafeMutablePointer<Float>.allocate(capacity: panel * bPanels)
-          let c = UnsafeMutablePointer<Float>.allocate(capacity: E.MR * E.NR)
+          func floats(_ count: Int) -> UnsafeMutablePointer<Float> {  // 64-byte aligned, as packed panels are
+            let raw = UnsafeMutableRawPointer.allocate(byteCount: count * 4, alignment: 64)
+            return raw.bindMemory(to: Float.self, capacity: count)
+          }
+          let (a, b, c) = (floats(E.MR * kc), floats(panel * bPanels), floats(E.MR * E.NR))
           defer {
             a.deallocate()
             b.deallocate()
@@ -73,8 +76,12 @@ public enum PeakFlops {
     return 2 * Double(threads * calls * E.MR * E.NR * kc) / seconds.max()! / 1e9
   }
 
-  /// How many panels of B `microKernelAlone` needs to stream them from L2: 256 KB of them.
+  /// How many panels of B `microKernelAlone` needs to stream them from L2: as many as fit
+  /// in 256 KB (ten with the 6 x 16 tile, five with the 12 x 32 one: 240 KB).
   public static var panelsFromL2: Int { (1 << 16) / (GemmEngine.KC * GemmEngine.NR) }
+
+  /// The steps (`k`) of each tile `microKernelAlone` makes: one K block.
+  public static var kernelSteps: Int { GemmEngine.KC }
 
   /// Twelve independent accumulators: enough to hide the FMA latency on current cores, and
   /// few enough to stay in registers (12 of AVX2's 16, where twelve of 16 floats would need 24).
