@@ -441,6 +441,27 @@ struct GPTTests {
     }
   }
 
+  /// Dropout's loop is split across threads, each piece starting its own generator at its first
+  /// element: the mask, the output and the generator afterwards must be one plain loop's.
+  @Test func dropoutDrawsAsOneLoopWould() {
+    let (count, p) = (100_003, Float(0.25))  // several pieces of the parallel loop
+    var (rng, plainRNG) = (SplitMix64(seed: 4), SplitMix64(seed: 4))
+    var x = (0..<count).map { Float($0 % 97) - 48 }
+    var (plainX, plainMask) = (x, [Float](repeating: 0, count: count))
+    for i in 0..<count {
+      plainMask[i] = plainRNG.nextFloat() < p ? 0 : 1 / (1 - p)
+      plainX[i] *= plainMask[i]
+    }
+    var mask = [Float](repeating: -1, count: count)
+    Dropout.forward(&x, mask: &mask, count: count, p: p, rng: &rng)
+    #expect(mask == plainMask && x == plainX && rng == plainRNG)
+    let dropped = mask.filter { $0 == 0 }.count
+    #expect(abs(Double(dropped) / Double(count) - Double(p)) < 0.01)
+    var gradient = [Float](repeating: 0, count: count)
+    _ = Dropout.backward(&plainX, mask: mask, count: count, p: p, into: &gradient)
+    #expect(gradient == zip(plainX, mask).map { $0 * $1 })
+  }
+
   @Test func dropoutIsOffUnlessTraining() {
     var config = tiny
     config.dropout = 0.5

@@ -33,6 +33,19 @@ struct TensorTests {
     #expect(Tensor.randn([100], rng: &c) != Tensor.randn([100], rng: &a))
   }
 
+  @Test func skipJumpsOverExactlyThatManyDraws() {
+    for draws in [0, 1, 2, 1000] {
+      var (stepped, jumped) = (SplitMix64(seed: 9), SplitMix64(seed: 9))
+      for _ in 0..<draws { _ = stepped.next() }
+      jumped.skip(draws)
+      #expect(jumped == stepped && jumped.next() == stepped.next(), "skip(\(draws))")
+    }
+    var (one, two) = (SplitMix64(seed: 9), SplitMix64(seed: 9))
+    one.skip(1)
+    two.skip(2)
+    #expect(one != two)
+  }
+
   @Test func normalSamplesHaveUnitVariance() {
     var rng = SplitMix64(seed: 1)
     let x = Tensor.randn([20000], rng: &rng)

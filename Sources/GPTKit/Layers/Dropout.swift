@@ -6,16 +6,25 @@
 public enum Dropout {
   /// `x[i] *= mask[i]` with a fresh mask from `rng`; nothing at all (not even a draw) when
   /// `p` is 0, as at evaluation.
+  ///
+  /// Element `i` takes the `i`-th draw after `rng`, whichever thread computes it: each piece
+  /// of the loop starts its own copy of the generator at its first element (`skip`), so the
+  /// mask, and `rng` afterwards, are those of one loop over all `count` elements.
   public static func forward(
     _ x: UnsafeMutablePointer<Float>, mask: UnsafeMutablePointer<Float>, count: Int, p: Float,
     rng: inout SplitMix64
   ) {
     guard p > 0 else { return }
-    let keep = 1 / (1 - p)
-    for i in 0..<count {
-      mask[i] = rng.nextFloat() < p ? 0 : keep
-      x[i] *= mask[i]
+    let (keep, start) = (1 / (1 - p), rng)
+    Parallel.forEachChunk(count, minimumPerChunk: 1 << 14) { _, range in
+      var rng = start
+      rng.skip(range.lowerBound)
+      for i in range {
+        mask[i] = rng.nextFloat() < p ? 0 : keep
+        x[i] *= mask[i]
+      }
     }
+    rng.skip(count)
   }
 
   /// `dX[i] *= mask[i]`: dropped elements pass no gradient.
@@ -30,7 +39,9 @@ public enum Dropout {
     into out: UnsafeMutablePointer<Float>
   ) -> UnsafeMutablePointer<Float> {
     guard p > 0 else { return dX }
-    for i in 0..<count { out[i] = dX[i] * mask[i] }
+    Parallel.forEachChunk(count, minimumPerChunk: 1 << 16) { _, range in
+      for i in range { out[i] = dX[i] * mask[i] }
+    }
     return out
   }
 }
