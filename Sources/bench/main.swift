@@ -109,6 +109,10 @@ for suite in chosen {
         let ratioHere = here.formatted(decimals: 2)
         let memory = r.torchLive.flatMap { live in r.peakMB.map { ", memory \($0) / \(live.peakMB) MB" } } ?? ""
         print("       PyTorch on this machine: \(theirs) tok/s (\(torch.how)), ratio here \(ratioHere)\(memory)")
+        if let torchMFU = r.torchMFU(torch.tokensPerSecond) {
+          let ceiling = (1 / torchMFU).formatted(decimals: 2)
+          print("       PyTorch's MFU \(percent(torchMFU)): at 100% of the peak, the ratio here would be \(ceiling)")
+        }
       }
     }
   }
