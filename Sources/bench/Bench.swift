@@ -27,10 +27,14 @@ struct BenchResult {
   /// This process's peak resident memory while the case ran, MB.
   var peakMB: Int? = nil
 
-  /// PyTorch's fraction of the peak when it runs at `torchTokensPerSecond`: the same FLOPs per
-  /// token over the same peak as ours. No trainer on this machine can beat PyTorch by more
-  /// than `1 / torchMFU` times, the ratio at 100% of the peak.
-  func torchMFU(_ torchTokensPerSecond: Double) -> Double? { mfu.map { $0 * torchTokensPerSecond / value } }
+  /// PyTorch's fraction of the peak in a live round (`train --torch-live`): the same FLOPs per
+  /// token over the peak measured beside our best round of the same minutes. Doing those FLOPs
+  /// in fp32, ours would be `1 / torchMFU` times PyTorch at 100% of that peak, and no more.
+  var torchMFU: Double? {
+    guard let mfu, let torch = torchLive?.tokensPerSecond, value > 0 else { return nil }
+    let theirs = mfu * torch / value
+    return theirs.isFinite && theirs > 0 ? theirs : nil
+  }
 
   /// How many times better than the reference (> 1 beats it): ours / reference for
   /// throughputs, reference / ours for times.
@@ -38,8 +42,9 @@ struct BenchResult {
 
   /// `{"suite","case","value","unit","reference","ratio","cpu"}`, one object per line, plus
   /// `"mfu"` and `"peak_gflops"` for the cases that count FLOPs, `"peak_rss_mb"` where memory
-  /// was measured, and `"torch_tok_s"`, `"ratio_here"` (and `"torch_mfu"`, `"torch_peak_rss_mb"`)
-  /// when PyTorch's figure on this machine is known (`--torch FILE` or `train --torch-live`).
+  /// was measured, and `"torch_tok_s"` and `"ratio_here"` when PyTorch's figure on this machine
+  /// is known (`--torch FILE` or `train --torch-live`), live also `"torch_mfu"` and
+  /// `"torch_peak_rss_mb"`.
   func json(torchHere: Double? = nil) -> String {
     func number(_ x: Double?) -> String { x.flatMap { $0.isFinite ? String(format: "%.4g", $0) : nil } ?? "null" }
     func quoted(_ s: String) -> String {
@@ -54,7 +59,7 @@ struct BenchResult {
     if let peakMB { fields.append("\"peak_rss_mb\":\(peakMB)") }
     if let torch = torchLive?.tokensPerSecond ?? torchHere {
       fields += ["\"torch_tok_s\":\(number(torch))", "\"ratio_here\":\(number(value / torch))"]
-      if let torchMFU = torchMFU(torch) { fields.append("\"torch_mfu\":\(number(torchMFU))") }
+      if let torchMFU { fields.append("\"torch_mfu\":\(number(torchMFU))") }
     }
     if let torchMB = torchLive?.peakMB { fields.append("\"torch_peak_rss_mb\":\(torchMB)") }
     return "{" + fields.joined(separator: ",") + "}"

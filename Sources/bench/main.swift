@@ -109,9 +109,9 @@ for suite in chosen {
         let ratioHere = here.formatted(decimals: 2)
         let memory = r.torchLive.flatMap { live in r.peakMB.map { ", memory \($0) / \(live.peakMB) MB" } } ?? ""
         print("       PyTorch on this machine: \(theirs) tok/s (\(torch.how)), ratio here \(ratioHere)\(memory)")
-        if let torchMFU = r.torchMFU(torch.tokensPerSecond) {
+        if let torchMFU = r.torchMFU {
           let ceiling = (1 / torchMFU).formatted(decimals: 2)
-          print("       PyTorch's MFU \(percent(torchMFU)): at 100% of the peak, the ratio here would be \(ceiling)")
+          print("       PyTorch's MFU \(percent(torchMFU)): ours at 100% of the peak would be \(ceiling) times PyTorch")
         }
       }
     }

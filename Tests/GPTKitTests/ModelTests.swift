@@ -442,9 +442,10 @@ struct GPTTests {
   }
 
   /// Dropout's loop is split across threads, each piece starting its own generator at its first
-  /// element: the mask, the output and the generator afterwards must be one plain loop's.
+  /// element: the mask, the output and the generator afterwards must be one plain loop's. (With
+  /// two or more threads, as in CI, the forward runs as 8 or more pieces and the backward 3.)
   @Test func dropoutDrawsAsOneLoopWould() {
-    let (count, p) = (100_003, Float(0.25))  // several pieces of the parallel loop
+    let (count, p) = (200_003, Float(0.25))
     var (rng, plainRNG) = (SplitMix64(seed: 4), SplitMix64(seed: 4))
     var x = (0..<count).map { Float($0 % 97) - 48 }
     var (plainX, plainMask) = (x, [Float](repeating: 0, count: count))

@@ -33,11 +33,13 @@ public struct SplitMix64: RandomNumberGenerator, Sendable, Equatable, Codable {
     return z ^ (z >> 31)
   }
 
-  /// Jumps over the next `draws` calls of `next()`. The state only counts (each call adds
-  /// the same odd constant, then mixes a copy), so the jump is one multiply: a parallel loop
-  /// gives each piece the generator at its own first draw, and together they draw exactly
-  /// the numbers one loop would.
+  /// Jumps over the next `draws` calls of `next()` (and so of `nextFloat()`, one call each;
+  /// `nextNormal()` and `nextInt(below:)` may take more). Each call adds the same constant
+  /// to the state and mixes a copy, so `draws` calls add `draws` times the constant: one
+  /// multiply. A parallel loop gives each piece the generator at its own first draw, and
+  /// together they draw exactly the numbers one loop would. A spare normal is kept.
   public mutating func skip(_ draws: Int) {
+    precondition(draws >= 0, "skip: \(draws) draws (a generator only goes forward)")
     state &+= UInt64(draws) &* 0x9E37_79B9_7F4A_7C15
   }
 
