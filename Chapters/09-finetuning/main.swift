@@ -102,8 +102,9 @@ do {
   ownConversations = options.conversations.isEmpty ? nil : try ConversationFile.load(options.conversations)
 } catch { fail("\(error)") }
 if let own = ownConversations, own.count < options.batchSize + 1 {  // a batch to train on, one to hold out
+  let conversations = own.count == 1 ? "1 conversation" : "\(own.count) conversations"
   fail(
-    "\(options.conversations) has \(own.count) conversations: fine-tuning needs --batch (\(options.batchSize)) "
+    "\(options.conversations) has \(conversations): fine-tuning needs --batch (\(options.batchSize)) "
       + "plus one held out; write more, or lower --batch")
 }
 
@@ -261,7 +262,9 @@ if let own = ownConversations {  // yours: the last tenth is held out, scored on
 let renderedTraining = training.map(render)
 let fitting = renderedTraining.filter { $0.count - 1 <= T && $0.mask.dropFirst().contains(1) }.count
 guard fitting >= batchSize else {
-  fail("only \(fitting) conversations fit the model's context of \(T) tokens: at least --batch \(batchSize) must")
+  fail(
+    "only \(fitting) conversations fit the model's context of \(T) tokens, fewer than --batch \(batchSize): "
+      + "use --batch \(max(1, fitting)) or less")
 }
 @MainActor func batches(_ rendered: [RenderedConversation], shuffle: Bool = true) -> ConversationBatches {
   ConversationBatches(
@@ -419,7 +422,7 @@ let pooledBaseline =
 let learned = withBaseline.filter {
   beats(accuracy: $0.accuracy, baseline: $0.baseline!.heldOutShare, prompts: $0.prompts)
 }
-report.info("learned beyond the baseline: \(learned.map(\.family).joined(separator: ", "))")
+report.info("learned beyond the baseline: \(learned.isEmpty ? "none" : learned.map(\.family).joined(separator: ", "))")
 let verdict =
   "answers \(percent(pooledAccuracy)) of \(prompts) scored questions right, against \(percent(pooledBaseline)) "
   + "for the majority answers (at least 3 standard errors above)"

@@ -57,6 +57,8 @@ struct ConversationFileTests {
     }
     let empty = file("\n  \n")
     #expect(throws: ConversationFileError.noConversations(empty)) { try ConversationFile.load(empty) }
+    let folder = FileManager.default.temporaryDirectory.path
+    #expect(throws: ConversationFileError.folder(folder)) { try ConversationFile.load(folder) }
   }
 
   @Test func errorsAreOneLineNamingFileLineAndFix() {
@@ -71,6 +73,7 @@ extension ConversationFileError {
   func withPath(_ path: String) -> ConversationFileError {
     switch self {
     case .missingFile: .missingFile(path)
+    case .folder: .folder(path)
     case .noConversations: .noConversations(path)
     case .invalidUTF8(_, let line): .invalidUTF8(path, line: line)
     case .invalidJSON(_, let line): .invalidJSON(path, line: line)

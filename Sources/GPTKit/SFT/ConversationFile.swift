@@ -5,6 +5,7 @@ import Foundation
 /// A problem with a conversations file, in one line naming the file, the line and the fix.
 public enum ConversationFileError: Error, CustomStringConvertible, Equatable {
   case missingFile(String)
+  case folder(String)
   case noConversations(String)
   case invalidUTF8(String, line: Int)
   case invalidJSON(String, line: Int)
@@ -18,6 +19,8 @@ public enum ConversationFileError: Error, CustomStringConvertible, Equatable {
   public var description: String {
     switch self {
     case .missingFile(let path): return "\(path) not found: pass the path of a .jsonl file, one conversation per line"
+    case .folder(let path):
+      return "\(path) is a folder: pass the path of a .jsonl file in it, one conversation per line"
     case .noConversations(let path):
       return "\(path) has no conversations: write one per line, each like \(Self.shape)"
     case .invalidUTF8(let path, let line):
@@ -54,6 +57,8 @@ public enum ConversationFileError: Error, CustomStringConvertible, Equatable {
 public enum ConversationFile {
   /// Every conversation in the file at `path`, in file order.
   public static func load(_ path: String) throws(ConversationFileError) -> [Conversation] {
+    var isFolder: ObjCBool = false
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue { throw .folder(path) }
     guard let data = FileManager.default.contents(atPath: path) else { throw .missingFile(path) }
     var conversations: [Conversation] = []
     for (i, line) in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
