@@ -53,6 +53,9 @@ let (calcN, calcD, calcC) = (
   args.double("params", "a parameter count", where: positive), args.double("tokens", "a token count", where: positive),
   args.double("flops", "a FLOP count", where: positive)
 )
+for (name, value) in [("params", calcN), ("tokens", calcD), ("flops", calcC)] where args.isSet(name) && value == 0 {
+  fail("--\(name) expects a number above 0 (leave the calculator's options out to run the sweep)", code: 2)
+}
 guard (calcN > 0) == (calcD > 0) else { fail("--params and --tokens go together: give both, or --flops", code: 2) }
 let calculatorOnly = calcN > 0 || calcC > 0
 if !calculatorOnly { requireWritableFolder(out) }  // the sweep writes there for minutes: check now
@@ -64,7 +67,9 @@ do { data = try TrainingText.load(args.string("data"), tokenizer: kind, vocabula
 }
 let (trainTokens, validationTokens) = trainValidationSplit(data.tokens)
 guard validationTokens.count > T * batch * 2 else {
-  fail("\(data.path) has \(data.tokens.count) tokens: too few for batches of \(batch) x \(T); use a longer text")
+  fail(
+    "\(data.path) has \(data.tokens.count) tokens, \(validationTokens.count) held out for validation, which needs more "
+      + "than two batches of \(batch) x \(T) (\(2 * batch * T)): use a longer text, or a smaller --batch or --context")
 }
 let report = ChapterReport("08 scaling")
 /// `--mine`: your exercise 8.3 (Sources/Exercises) fits Approach 2's power laws.

@@ -115,6 +115,14 @@ struct ChapterRuns {
       "ch09-finetuning", ["--checkpoint", "no/such/run"],
       "error: no checkpoint in no/such/run: train one first (ch06-training)\n", 1
     ),
+    (
+      "ch09-finetuning", ["--conversations", "corpora"],
+      "error: corpora is a folder: pass the path of a .jsonl file in it, one conversation per line\n", 1
+    ),
+    (
+      "ch08-scaling", ["--flops", "0"],
+      "error: --flops expects a number above 0 (leave the calculator's options out to run the sweep)\n", 2
+    ),
   ])
   func unusableValuesAreRefusedAtOnce(_ chapter: String, _ arguments: [String], _ message: String, _ code: Int32) throws
   {

@@ -57,7 +57,7 @@ public struct SweepPlan: Sendable {
   /// The `count` consecutive rungs trained at `budget`: centred on the rung whose tokens per
   /// non-embedding parameter come nearest `centre`, shifted down if the biggest would get
   /// fewer than `minimumSteps` steps. The default 100, not Chinchilla's 20, is where probe
-  /// runs on Shakespeare found the minima (book/08-scaling.md, "Choosing the grid").
+  /// runs on Shakespeare found the minima (book/08-scaling.md, section 3, "The sweep, and how its grid was chosen").
   public func sizes(budget: Double, count: Int, centre: Double = 100, minimumSteps: Int = 10) -> [ModelSize] {
     let ratio = ladder.map { size in
       Double(steps(size, budget: budget) * tokensPerStep) / Double(config(size).nonEmbeddingParameterCount)
