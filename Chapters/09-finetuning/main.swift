@@ -121,7 +121,11 @@ func chat(_ model: GPT, _ format: ChatFormat) -> Never {
   while true {
     print("you> ", terminator: "")
     fflush(nil)
-    guard let line = readLine(), !line.isEmpty else { break }
+    guard let line = readLine() else {  // the end of input: the next prompt (the shell's) gets its own line
+      print()
+      break
+    }
+    guard !line.isEmpty else { break }
     let message = Message(.user, line.replacingOccurrences(of: "\\n", with: "\n"))
     guard format.renderPrompt(Conversation([message])).count < T else {
       print("(that message alone fills the \(T)-token context: say it in fewer words)")
@@ -423,16 +427,17 @@ let learned = withBaseline.filter {
   beats(accuracy: $0.accuracy, baseline: $0.baseline!.heldOutShare, prompts: $0.prompts)
 }
 report.info("learned beyond the baseline: \(learned.isEmpty ? "none" : learned.map(\.family).joined(separator: ", "))")
-let verdict =
+let score =
   "answers \(percent(pooledAccuracy)) of \(prompts) scored questions right, against \(percent(pooledBaseline)) "
-  + "for the majority answers (at least 3 standard errors above)"
+  + "for the majority answers"
 if withBaseline.isEmpty {  // your own conversations: exact match only, no baseline to beat
   report.info("full fine-tuning answers \(percent(fullResult.score.families.first?.accuracy ?? 0)) exactly right")
 } else if quick {  // a 150-step model of 64 channels learns the format, not the tasks
-  report.info("--quick: full fine-tuning \(verdict); the default run checks that it is")
+  report.info("--quick: full fine-tuning \(score); the default run checks for 3 standard errors above")
 } else {
   report.check(
-    "full fine-tuning \(verdict)", beats(accuracy: pooledAccuracy, baseline: pooledBaseline, prompts: prompts))
+    "full fine-tuning \(score) (at least 3 standard errors above)",
+    beats(accuracy: pooledAccuracy, baseline: pooledBaseline, prompts: prompts))
 }
 
 // MARK: 8. Export
