@@ -59,6 +59,7 @@ struct ConversationFileTests {
     #expect(throws: ConversationFileError.noConversations(empty)) { try ConversationFile.load(empty) }
     let folder = FileManager.default.temporaryDirectory.path
     #expect(throws: ConversationFileError.folder(folder)) { try ConversationFile.load(folder) }
+    #expect(throws: ConversationFileError.notAFile("/dev/null")) { try ConversationFile.load("/dev/null") }
   }
 
   @Test func errorsAreOneLineNamingFileLineAndFix() {
@@ -74,6 +75,7 @@ extension ConversationFileError {
     switch self {
     case .missingFile: .missingFile(path)
     case .folder: .folder(path)
+    case .notAFile: .notAFile(path)
     case .noConversations: .noConversations(path)
     case .invalidUTF8(_, let line): .invalidUTF8(path, line: line)
     case .invalidJSON(_, let line): .invalidJSON(path, line: line)

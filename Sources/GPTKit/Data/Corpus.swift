@@ -57,12 +57,11 @@ public enum Corpus {
   /// Byte-level BPE could digest any bytes, but the character tokenizer and every chapter
   /// that prints text need real text, so invalid UTF-8 is an error that says where it is.
   public static func load(_ path: String, minimumBytes: Int = 1) throws(CorpusError) -> String {
-    var info = stat()
-    guard !path.isEmpty, stat(path, &info) == 0 else { throw .missing(path) }  // follows links, like a read
-    switch info.st_mode & S_IFMT {
-    case S_IFREG: break
-    case S_IFDIR: throw .folder(path)
-    default: throw .notAFile(path)  // a FIFO or /dev/stdin would block, or be read only once
+    switch FileKind(path) {
+    case .regular: break
+    case .missing: throw .missing(path)
+    case .folder: throw .folder(path)
+    case .other: throw .notAFile(path)
     }
     guard let data = FileManager.default.contents(atPath: path) else { throw .unreadable(path) }
     guard !data.isEmpty else { throw .empty(path) }
@@ -91,6 +90,25 @@ public enum Corpus {
       case .emptyInput: return nil
       case .error: return offset
       }
+    }
+  }
+}
+
+/// What is at a path a learner passes, asked before reading it: only a regular file is read.
+/// A FIFO or `/dev/stdin` would block, or be read only once; a folder has no contents to read.
+enum FileKind {
+  case missing, folder, regular, other
+
+  init(_ path: String) {
+    var info = stat()
+    guard !path.isEmpty, stat(path, &info) == 0 else {  // follows links, like a read
+      self = .missing
+      return
+    }
+    switch info.st_mode & S_IFMT {
+    case S_IFREG: self = .regular
+    case S_IFDIR: self = .folder
+    default: self = .other
     }
   }
 }

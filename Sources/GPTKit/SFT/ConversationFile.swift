@@ -6,6 +6,7 @@ import Foundation
 public enum ConversationFileError: Error, CustomStringConvertible, Equatable {
   case missingFile(String)
   case folder(String)
+  case notAFile(String)
   case noConversations(String)
   case invalidUTF8(String, line: Int)
   case invalidJSON(String, line: Int)
@@ -21,6 +22,8 @@ public enum ConversationFileError: Error, CustomStringConvertible, Equatable {
     case .missingFile(let path): return "\(path) not found: pass the path of a .jsonl file, one conversation per line"
     case .folder(let path):
       return "\(path) is a folder: pass the path of a .jsonl file in it, one conversation per line"
+    case .notAFile(let path):
+      return "\(path) is not a regular file (a pipe or a device): save the conversations to a .jsonl file"
     case .noConversations(let path):
       return "\(path) has no conversations: write one per line, each like \(Self.shape)"
     case .invalidUTF8(let path, let line):
@@ -57,8 +60,12 @@ public enum ConversationFileError: Error, CustomStringConvertible, Equatable {
 public enum ConversationFile {
   /// Every conversation in the file at `path`, in file order.
   public static func load(_ path: String) throws(ConversationFileError) -> [Conversation] {
-    var isFolder: ObjCBool = false
-    if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue { throw .folder(path) }
+    switch FileKind(path) {
+    case .regular: break
+    case .missing: throw .missingFile(path)
+    case .folder: throw .folder(path)
+    case .other: throw .notAFile(path)  // a pipe would block, waiting for a writer
+    }
     guard let data = FileManager.default.contents(atPath: path) else { throw .missingFile(path) }
     var conversations: [Conversation] = []
     for (i, line) in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
