@@ -144,11 +144,11 @@ struct AttentionTests {
 
 @Suite("05 layernorm backward")
 struct LayerNormBackwardTests {
-  /// The backward sums four rows' means side by side and takes sixteen columns at a time;
-  /// every bit must still be the one-row, one-column loop's. 45 rows make pieces of five or
-  /// six rows (a group of four and a rest of one or two), 59 of seven or eight (a rest of
-  /// three), and widths 7 and 37 leave ragged columns.
-  @Test(arguments: [(1, 7), (5, 37), (45, 7), (45, 37), (59, 37)])
+  /// The backward sums sixteen rows' means side by side and takes sixteen columns at a time;
+  /// every bit must still be the one-row, one-column loop's. 45 and 59 rows make pieces of
+  /// five to eight rows (one short group each), 1,000 rows pieces of 125 (seven groups of
+  /// sixteen and a rest of 13); widths 7 and 37 leave ragged columns, 48 none.
+  @Test(arguments: [(1, 7), (5, 37), (45, 7), (45, 37), (59, 37), (1000, 37), (1000, 48)])
   func layerNormBackwardKeepsEachRowsOrder(rows: Int, C: Int) {
     var rng = SplitMix64(seed: 14)
     let (x, dy) = ((0..<(rows * C)).map { _ in rng.nextNormal() }, (0..<(rows * C)).map { _ in rng.nextNormal() })
@@ -194,10 +194,11 @@ struct LayerNormBackwardTests {
     #expect(got != start && wantW.contains { $0 != 0.5 })
   }
 
-  /// The forward's statistics are summed for four rows at once too, with every bit the
-  /// one-row loop's: last groups of one, two and three rows (6 rows: 4 + 2; 2,403 rows of 7
-  /// make two pieces, of 1,202 and 1,201), and ragged widths.
-  @Test(arguments: [(1, 7), (5, 37), (6, 37), (45, 37), (59, 37), (2403, 7)])
+  /// The forward's statistics are summed for sixteen rows at once too, with every bit the
+  /// one-row loop's: short groups (1, 5, 6 rows), whole groups and a rest (45 = 16 + 16 + 13;
+  /// 2,403 rows of 7 make two pieces, of 1,202 and 1,201), and ragged widths (7, 37; 48 is
+  /// three whole blocks of 16 columns).
+  @Test(arguments: [(1, 7), (5, 37), (6, 37), (45, 37), (59, 37), (2403, 7), (40, 48)])
   func layerNormForwardKeepsEachRowsOrder(rows: Int, C: Int) {
     var rng = SplitMix64(seed: 15)
     let x = (0..<(rows * C)).map { _ in 0.5 + rng.nextNormal() }

@@ -379,13 +379,21 @@ extension GemmEngine {
   static func transpose16(
     _ src: UnsafePointer<Float>, stride: Int, into dst: UnsafeMutablePointer<Float>, stride dstStride: Int
   ) {
+    transpose16(rows: { src + $0 &* stride }, into: dst, stride: dstStride)
+  }
+
+  /// `transpose16` for a block whose row `r` starts at `rows(r)`, wherever that is.
+  @inline(__always)
+  static func transpose16(
+    rows: (Int) -> UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, stride dstStride: Int
+  ) {
     // Two buffers of 16 vectors, as floats: 1 KB each, the most `withUnsafeTemporaryAllocation`
     // always puts on the stack. Asked for vectors (64-byte aligned), it calls malloc instead,
     // once for every block.
     withUnsafeTemporaryAllocation(of: Float.self, capacity: 256) { first in
       withUnsafeTemporaryAllocation(of: Float.self, capacity: 256) { second in
         var (from, to) = (first.baseAddress!, second.baseAddress!)  // vector r at `16 * r`
-        for r in 0..<16 { Vector(loading: src + r &* stride).store(to: from + 16 &* r) }
+        for r in 0..<16 { Vector(loading: rows(r)).store(to: from + 16 &* r) }
         for _ in 0..<4 {
           for p in 0..<8 {
             let pair = SIMD32(
