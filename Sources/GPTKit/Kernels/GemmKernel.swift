@@ -37,6 +37,18 @@ extension GemmEngine {
     c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, columns: Int, overwrite: Bool,
     bias: UnsafePointer<Float>? = nil
   ) {
+    // The tile of C is read (or written) only after the loop, thousands of cycles away: ask
+    // for its lines now, so that they arrive meanwhile instead of stalling the stores. On a
+    // Zen 5 this took 5-7% off the products that accumulate into C or stride it widely
+    // (mlp down, qkv dX, 1024 x 1024); the others did not change.
+    if rows == MR && columns == NR {
+      for r in 0..<MR {  // a row of 32 floats spans two or three cache lines, of 16 one or two
+        let row = UnsafeRawPointer(c + r &* ldc)
+        prefetchForWriting(row)
+        if NR == 32 { prefetchForWriting(row + 64) }
+        prefetchForWriting(row + (4 * NR - 4))  // the row's last float
+      }
+    }
     var (top, bottom) = (SixRows(), SixRows())  // `bottom` is used only by a 12-row tile
     var a = packedA
     var b = UnsafeRawPointer(packedB).assumingMemoryBound(to: TileVector.self)
@@ -122,4 +134,19 @@ extension GemmEngine {
     raw.storeBytes(of: l, as: TileVector.self)
     raw.storeBytes(of: r, toByteOffset: size, as: TileVector.self)
   }
+}
+
+/// LLVM's prefetch instruction, which Swift has no name for: `@_silgen_name` makes this
+/// declaration a call to the intrinsic itself (`prefetchw` on x86-64, `prfm` on ARM). A
+/// prefetch never faults and changes no result, only when data arrives. LLVM requires the
+/// last three arguments to be constants, so each call passes literals (the library is always
+/// compiled optimised, `Package.swift`, which makes them constants in the code it emits).
+@_silgen_name("llvm.prefetch.p0")
+private func llvmPrefetch(_ address: UnsafeRawPointer, _ write: Int32, _ locality: Int32, _ dataCache: Int32)
+
+/// Asks the processor to start bringing the cache line that holds `address` into its
+/// nearest cache, ready to be written, without waiting for it.
+@inline(__always)
+func prefetchForWriting(_ address: UnsafeRawPointer) {
+  llvmPrefetch(address, 1, 3, 1)
 }
