@@ -57,10 +57,11 @@ public enum LayerNorm {
   }
 
   /// Copies the rows `group` (one to sixteen, each `C` long) to `columns` side by side:
-  /// `columns[16·i + lane]` is number `i` of row `first + lane`, and missing rows repeat the
-  /// last. Blocks of 16 x 16 are transposed with vector shuffles (`GemmEngine.transpose16`).
-  /// Built from sixteen single loads instead, each column compiles to a gather instruction:
-  /// config B's 16,384 rows then took 9.4-9.8 ms on a 2-core Zen 5, not 1.6-2.4 ms.
+  /// `columns[16·i + lane]` is number `i` of row `group.lowerBound + lane`, and missing rows
+  /// repeat the last. Blocks of 16 x 16 are transposed with vector shuffles
+  /// (`GemmEngine.transpose16`). A vector built from one load per row, as the four-row
+  /// `SIMD4(x0[i], x1[i], x2[i], x3[i])` this replaced, compiles to a gather instruction:
+  /// config B's 16,384 rows took 9.4-9.8 ms that way on a 2-core Zen 5, and 1.6-2.4 ms so.
   @inline(__always)
   static func sideBySide(
     _ group: ClosedRange<Int>, of x: UnsafePointer<Float>, C: Int, into columns: UnsafeMutablePointer<Float>
