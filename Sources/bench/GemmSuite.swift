@@ -22,6 +22,8 @@ enum GemmSuite {
     Shape(label: "qkv dX = dY·Wᵀ A·Bᵀ", M: 8192, K: 1152, N: 384, transposeB: true, referenceKey: "8192x1536·1536x384"),
     Shape(label: "qkv dW = Xᵀ·dY Aᵀ·B", M: 384, K: 8192, N: 1152, transposeA: true, referenceKey: "384x8192·8192x1152"),
     Shape(label: "mlp up dW Aᵀ·B", M: 384, K: 8192, N: 1536, transposeA: true, referenceKey: "384x8192·8192x1152"),
+    Shape(label: "mlp down dW Aᵀ·B", M: 1536, K: 8192, N: 384, transposeA: true, referenceKey: "384x8192·8192x1152"),
+    Shape(label: "attn proj dW Aᵀ·B", M: 384, K: 8192, N: 384, transposeA: true, referenceKey: "384x8192·8192x1152"),
     Shape(label: "square A·B", M: 1024, K: 1024, N: 1024, referenceKey: "1024x1024·1024x1024"),
   ]
 

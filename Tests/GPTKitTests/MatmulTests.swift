@@ -99,6 +99,33 @@ struct MatmulTests {
     #expect(differing == 0, "\(differing) of \(M * N) numbers differ at N \(N) on \(threads) threads")
   }
 
+  /// With more row panels than column panels, the threads share each block of B, and a
+  /// transposed A is packed whole for each K block, the threads taking a share of its steps
+  /// each (`GemmEngine.shared`). 151 rows end in a partial panel on either tile (12 or 6
+  /// rows); N = 300 is wide enough to pack A, N = 50 reads it in place.
+  @Test(arguments: [50, 100, 300], [1, 2, 4])
+  func aTransposedAPackedByAllThreadsGivesTheBitsOfItsRowMajorCopy(N: Int, threads: Int) {
+    let (M, K) = (151, 500)
+    var rng = SplitMix64(seed: 12)
+    let stored = Tensor.randn([K, M], rng: &rng)  // op(A) = storedᵀ
+    var rowMajor = Tensor(shape: [M, K])
+    for k in 0..<K { for i in 0..<M { rowMajor[i, k] = stored[k, i] } }
+    let b = Tensor.randn([K, N], rng: &rng)
+    var (fromTransposed, fromRowMajor) = (Tensor(shape: [M, N]), Tensor(shape: [M, N]))
+    b.withPointer { pb in
+      stored.withPointer { pa in
+        fromTransposed.withMutablePointer {
+          Matmul.gemm(M: M, N: N, K: K, a: pa, transposeA: true, b: pb, c: $0, threads: threads)
+        }
+      }
+      rowMajor.withPointer { pa in
+        fromRowMajor.withMutablePointer { Matmul.gemm(M: M, N: N, K: K, a: pa, b: pb, c: $0, threads: 1) }
+      }
+    }
+    let differing = zip(fromTransposed.storage, fromRowMajor.storage).filter { $0.0 != $0.1 }.count
+    #expect(differing == 0, "\(differing) of \(M * N) numbers differ at N \(N) on \(threads) threads")
+  }
+
   /// Column blocks are as even as whole panels allow, and never wider than `NC`.
   @Test func columnBlocksAreEven() {
     #expect(GemmEngine.NC == 512)
