@@ -15,6 +15,14 @@ struct SupportTests {
     #expect(abs(ProgressLine(total: 10).remaining(done: 5, elapsed: 5) - 5) < 1e-9)
   }
 
+  /// The summary line counts in the singular when a run made one check.
+  @Test func summaryCountsChecksInWords() {
+    #expect(ChapterReport.summary(passed: 7, failed: []) == "all 7 checks OK")
+    #expect(ChapterReport.summary(passed: 1, failed: []) == "1 check OK")
+    #expect(ChapterReport.summary(passed: 5, failed: ["a", "b"]) == "2 of 7 checks FAILED: a; b")
+    #expect(ChapterReport.summary(passed: 0, failed: ["a"]) == "1 check FAILED: a")
+  }
+
   @Test func parsesBothValueForms() throws {
     let a = try Arguments("ch", options: options, arguments: ["--steps=5", "--quick"])
     #expect(a.int("steps") == 5 && a.flag("quick") && !a.flag("resume"))

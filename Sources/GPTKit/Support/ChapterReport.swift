@@ -8,7 +8,7 @@ import Foundation
 /// == 00 tensors ==
 /// [check] naive and fast matmul agree (max diff 2.4e-06) .............. OK
 /// [info ] 8192x384 · 384x1152: 190.0 GFLOP/s
-/// all 1 checks OK
+/// 1 check OK
 /// ```
 /// `[check]` lines are deterministic: tests run every chapter with `--quick` and assert
 /// them. `[info ]` lines carry timings and other machine-dependent numbers, never asserted.
@@ -49,13 +49,18 @@ public final class ChapterReport {
 
   /// Prints the summary line and exits: 0 when every check passed, 1 otherwise.
   public func finish() -> Never {
-    let total = passed + failed.count
-    if failed.isEmpty {
-      print("all \(total) checks OK")
-      exit(0)
-    }
-    print("\(failed.count) of \(total) checks FAILED: \(failed.joined(separator: "; "))")
+    print(Self.summary(passed: passed, failed: failed))
+    if failed.isEmpty { exit(0) }
     if let noteIfFailed { print("note: \(noteIfFailed)") }
     exit(1)
+  }
+
+  /// The last line: "all 7 checks OK", or which failed ("2 of 7 checks FAILED: ..."), in
+  /// the singular when a run made one check.
+  static func summary(passed: Int, failed: [String]) -> String {
+    let total = passed + failed.count
+    if failed.isEmpty { return total == 1 ? "1 check OK" : "all \(total) checks OK" }
+    let which = total == 1 ? "1 check" : "\(failed.count) of \(total) checks"
+    return "\(which) FAILED: \(failed.joined(separator: "; "))"
   }
 }
