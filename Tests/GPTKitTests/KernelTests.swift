@@ -60,6 +60,24 @@ struct KernelTests {
     }
   }
 
+  /// `FastMath.squareRoot` gives each lane the bits of `Float.squareRoot()`, in the right lane:
+  /// sixteen different numbers (zero, a subnormal, huge ones, infinity) and a negative one,
+  /// whose root is NaN in both.
+  @Test func vectorSquareRootGivesEachLaneTheScalarBits() {
+    let lanes: [Float] = [
+      0, 1e-40, 1e-20, 0.25, 1, 2, 3, 10, 123.456, 1e10, 3.4e38, .infinity, 7e-3, 0.999, 65_537, 5,
+    ]
+    for negative in [false, true] {
+      var x = FastMath.Vector(lanes)
+      if negative { x[5] = -4 }
+      let root = FastMath.squareRoot(x)
+      for i in 0..<16 {
+        let want = x[i].squareRoot()
+        #expect(root[i].bitPattern == want.bitPattern || root[i].isNaN && want.isNaN, "lane \(i): \(x[i])")
+      }
+    }
+  }
+
   /// `Elementwise.zero` clears exactly `count` floats, every thread its share: sizes below and
   /// above its parallel threshold, none of the neighbours touched.
   @Test(arguments: [0, 1, 17, 1 << 16, (1 << 17) + 3, 3 << 18])

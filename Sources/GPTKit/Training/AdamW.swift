@@ -85,18 +85,24 @@ public final class AdamW {
     Parallel.forEachChunk(pieces.count, chunks: chunks) { _, range in
       for piece in pieces[range] {
         let shrink = Vector(repeating: piece.decays ? 1 - lr * weightDecay : 1)
-        for i in stride(from: piece.start, to: piece.end, by: 16) {
-          let lanes = min(16, piece.end - i)
+        // sixteen parameters from `i` (`lanes` of them: fewer at the end of a tensor)
+        @inline(__always) func update(at i: Int, lanes: Int) {
           let gi = Vector(loading: g + i, lanes: lanes)
           let mi = b1 * Vector(loading: m + i, lanes: lanes) + (1 - b1) * gi
           let vi = b2 * Vector(loading: v + i, lanes: lanes) + (1 - b2) * gi * gi
           let mHat = mi / correction1
           let vHat = vi / correction2
-          let pi = (Vector(loading: p + i, lanes: lanes) - lr * mHat / (vHat.squareRoot() + eps)) * shrink
+          let pi = (Vector(loading: p + i, lanes: lanes) - lr * mHat / (FastMath.squareRoot(vHat) + eps)) * shrink
           mi.store(to: m + i, lanes: lanes)
           vi.store(to: v + i, lanes: lanes)
           pi.store(to: p + i, lanes: lanes)
         }
+        var i = piece.start
+        while i + 16 <= piece.end {  // whole vectors, a loop the compiler makes straight vector code
+          update(at: i, lanes: 16)
+          i += 16
+        }
+        if i < piece.end { update(at: i, lanes: piece.end - i) }
       }
     }
   }
