@@ -166,12 +166,12 @@ if options.chat && Checkpoint.exists("\(out)/sft") {  // talk to the model fine-
 }
 
 // MARK: The base model
-let report = ChapterReport("09 fine-tuning")
 /// `--mine`: your exercise 9.1 (Sources/Exercises) masks every conversation the chapter trains and scores on.
 let mine = Pieces.chosen(args, solutions: Pieces.solutions)
-mine?.announceFineTuning(report)
 var base: GPT
 let bpe: BPETokenizer
+var baseNote = ""  // said once the options pass
+var pretrain: ((ChapterReport) -> Void)?  // without a checkpoint: a small base trained here, once the options pass
 if (!quick || args.isSet("checkpoint")) && Checkpoint.exists(checkpoint) {  // --quick uses a base you name
   do {
     base = try Checkpoint.loadModel(checkpoint)
@@ -188,7 +188,7 @@ if (!quick || args.isSet("checkpoint")) && Checkpoint.exists(checkpoint) {  // -
       "\(checkpoint) has its own lm_head, apart from wte: this chapter fine-tunes GPT-2s whose head is wte "
         + "(tie_word_embeddings true); sample from it with ch07")
   }
-  report.info("loaded \(checkpoint): \(base.parameterCount) parameters, context \(base.config.contextLength)")
+  baseNote = "loaded \(checkpoint): \(base.parameterCount) parameters, context \(base.config.contextLength)"
 } else {
   // No checkpoint (or --quick): pretrain a small model now, seeded, so there is one to fine-tune.
   let data: TrainingText
@@ -202,24 +202,57 @@ if (!quick || args.isSet("checkpoint")) && Checkpoint.exists(checkpoint) {  // -
     seed: 7)
   var options = TrainingOptions(steps: quick ? 60 : 800, batchSize: 16)
   (options.learningRate, options.warmupSteps) = (quick ? 1e-2 : 3e-3, 20)
-  let trainer = Trainer(model: base, train: train, validation: validation, options: options)
-  let start = monotonicSeconds()
-  do { for _ in 0..<options.steps { try trainer.trainStep() } } catch { fail("\(error)") }
-  let took = formatDuration(monotonicSeconds() - start)
-  report.info(
-    quick
-      ? "--quick: pretrained a tiny model for \(options.steps) steps (\(took))"
-      : "no checkpoint at \(checkpoint) (run ch06-training first for a better base): pretrained a small one, \(took)")
+  pretrain = { [base] report in
+    let trainer = Trainer(model: base, train: train, validation: validation, options: options)
+    let start = monotonicSeconds()
+    do { for _ in 0..<options.steps { try trainer.trainStep() } } catch { fail("\(error)") }
+    let took = formatDuration(monotonicSeconds() - start)
+    report.info(
+      quick
+        ? "--quick: pretrained a tiny model for \(options.steps) steps (\(took))"
+        : "no checkpoint at \(checkpoint) (run ch06-training first for a better base): pretrained a small one, \(took)")
+  }
 }
 let T = base.config.contextLength
-
-// MARK: 1. The chat format
-report.section("1. the chat format: four turn tokens after the vocabulary")
 let format = ChatFormat(extending: bpe)
 /// A conversation's ids and loss mask: the library's, or with exercise 9.1's mask under `--mine`.
 @MainActor func render(_ conversation: Conversation) -> RenderedConversation {
   mine?.render(conversation, format) ?? format.render(conversation)
 }
+
+// The conversations of section 2, made before any training (or output), so that a --batch
+// they cannot fill is refused at once
+let corpus: String
+do { corpus = try TrainingText.load(Corpus.shakespeare).text } catch { fail("\(error)") }
+var taskOptions = ShakespeareTasks.Options()
+taskOptions.seed = seed
+taskOptions.maxHeldOutPerFamily = options.heldOutPerFamily
+taskOptions.maxTrainPerFamily = options.trainPerFamily
+let tasks = ShakespeareTasks(text: corpus, options: taskOptions)
+let heldOut: [TaskExample]
+let training: [Conversation]
+if let own = ownConversations {  // yours: the last tenth is held out, scored on format and exact match
+  let cut = max(1, own.count - max(1, own.count / 10))
+  training = Array(own[..<cut])
+  heldOut = own[cut...].map { TaskExample(family: "yours", speechIndex: nil, conversation: $0, isScored: true) }
+} else {
+  training = tasks.train.map(\.conversation)
+  heldOut = tasks.heldOut
+}
+let renderedTraining = training.map(render)
+let fitting = renderedTraining.filter { $0.count - 1 <= T && $0.mask.dropFirst().contains(1) }.count
+guard fitting >= batchSize else {
+  fail(
+    "only \(fitting) conversations fit the model's context of \(T) tokens, fewer than --batch \(batchSize): "
+      + "use --batch \(max(1, fitting)) or less")
+}
+let report = ChapterReport("09 fine-tuning")
+mine?.announceFineTuning(report)
+if !baseNote.isEmpty { report.info(baseNote) }
+pretrain?(report)
+
+// MARK: 1. The chat format
+report.section("1. the chat format: four turn tokens after the vocabulary")
 let V = format.tokenizer.vocabularySize
 report.check(
   "the turn tokens take ids \(format.userStartId)...\(format.assistantEndId), after the base's \(bpe.vocabularySize)",
@@ -244,31 +277,10 @@ report.check(
 
 // MARK: 2. The conversations
 report.section("2. the conversations: questions about speeches, held out by speech")
-let corpus: String
-do { corpus = try TrainingText.load(Corpus.shakespeare).text } catch { fail("\(error)") }
-var taskOptions = ShakespeareTasks.Options()
-taskOptions.seed = seed
-taskOptions.maxHeldOutPerFamily = options.heldOutPerFamily
-taskOptions.maxTrainPerFamily = options.trainPerFamily
-let tasks = ShakespeareTasks(text: corpus, options: taskOptions)
-let heldOut: [TaskExample]
-let training: [Conversation]
-if let own = ownConversations {  // yours: the last tenth is held out, scored on format and exact match
-  let cut = max(1, own.count - max(1, own.count / 10))
-  training = Array(own[..<cut])
-  heldOut = own[cut...].map { TaskExample(family: "yours", speechIndex: nil, conversation: $0, isScored: true) }
+if ownConversations != nil {
   report.info("\(options.conversations): \(training.count) conversations to fine-tune on, \(heldOut.count) held out")
 } else {
-  training = tasks.train.map(\.conversation)
-  heldOut = tasks.heldOut
   for line in tasks.summary(format: format) { report.info(line) }
-}
-let renderedTraining = training.map(render)
-let fitting = renderedTraining.filter { $0.count - 1 <= T && $0.mask.dropFirst().contains(1) }.count
-guard fitting >= batchSize else {
-  fail(
-    "only \(fitting) conversations fit the model's context of \(T) tokens, fewer than --batch \(batchSize): "
-      + "use --batch \(max(1, fitting)) or less")
 }
 @MainActor func batches(_ rendered: [RenderedConversation], shuffle: Bool = true) -> ConversationBatches {
   ConversationBatches(

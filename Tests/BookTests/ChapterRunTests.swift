@@ -115,6 +115,11 @@ struct ChapterRuns {
       "ch09-finetuning", ["--checkpoint", "no/such/run"],
       "error: no checkpoint in no/such/run: train one first (ch06-training)\n", 1
     ),
+    (  // refused before the small base is pretrained, not after
+      "ch09-finetuning", ["--quick", "--batch", "4000"],
+      "error: only 1140 conversations fit the model's context of 128 tokens, fewer than --batch 4000: "
+        + "use --batch 1140 or less\n", 1
+    ),
     (
       "ch09-finetuning", ["--conversations", "corpora"],
       "error: corpora is a folder: pass the path of a .jsonl file in it, one conversation per line\n", 1
