@@ -202,7 +202,7 @@ if (!quick || args.isSet("checkpoint")) && Checkpoint.exists(checkpoint) {  // -
     seed: 7)
   var options = TrainingOptions(steps: quick ? 60 : 800, batchSize: 16)
   (options.learningRate, options.warmupSteps) = (quick ? 1e-2 : 3e-3, 20)
-  pretrain = { [base] report in
+  pretrain = { report in
     let trainer = Trainer(model: base, train: train, validation: validation, options: options)
     let start = monotonicSeconds()
     do { for _ in 0..<options.steps { try trainer.trainStep() } } catch { fail("\(error)") }
@@ -242,6 +242,14 @@ if let own = ownConversations {  // yours: the last tenth is held out, scored on
 let renderedTraining = training.map(render)
 let fitting = renderedTraining.filter { $0.count - 1 <= T && $0.mask.dropFirst().contains(1) }.count
 guard fitting >= batchSize else {
+  let inContext = renderedTraining.filter { $0.count - 1 <= T }.count
+  if inContext >= batchSize {  // they fit, but their masks leave nothing to learn
+    fail(
+      "only \(fitting) of the \(inContext) conversations that fit the context have an answer token in their loss mask, "
+        + "fewer than --batch \(batchSize): "
+        + (mine?.assistantMask != nil
+          ? "exercise 9.1's mask (Sources/Exercises) must mark each answer" : "use --batch \(max(1, fitting)) or less"))
+  }
   fail(
     "only \(fitting) conversations fit the model's context of \(T) tokens, fewer than --batch \(batchSize): "
       + "use --batch \(max(1, fitting)) or less")

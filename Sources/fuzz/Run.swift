@@ -40,7 +40,8 @@ struct Finished {
     // Lines and prefix in scalars: a message may quote a value that starts with a combining mark.
     let lines = stderr.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: true)
     if lines.count == 1 && lines[0].starts(with: "error: ".unicodeScalars) { return .refusal }
-    if lines.isEmpty && stdout.contains("checks FAILED") { return .checkFailed }
+    let summary = stdout.contains("checks FAILED") || stdout.contains("1 check FAILED")  // ChapterReport.summary
+    if lines.isEmpty && summary { return .checkFailed }
     return .messy
   }
 }

@@ -102,8 +102,9 @@ struct MatmulTests {
   /// With more row panels than column panels, the threads share each block of B, and a
   /// transposed A is packed whole for each K block, the threads taking a share of its steps
   /// each (`GemmEngine.shared`). 151 rows end in a partial panel on either tile (12 or 6
-  /// rows); N = 300 is wide enough to pack A, N = 50 reads it in place.
-  @Test(arguments: [50, 100, 300], [1, 2, 4])
+  /// rows). A is packed when more than two column panels read it: N = 100 and 300 pack it on
+  /// either tile, N = 50 only on the 16-column one, and N = 30 on neither.
+  @Test(arguments: [30, 50, 100, 300], [1, 2, 4])
   func aTransposedAPackedByAllThreadsGivesTheBitsOfItsRowMajorCopy(N: Int, threads: Int) {
     let (M, K) = (151, 500)
     var rng = SplitMix64(seed: 12)

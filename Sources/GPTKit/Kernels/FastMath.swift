@@ -59,18 +59,19 @@ public enum FastMath {
 }
 
 /// LLVM's square root of four floats, which Swift has no name for: `@_silgen_name` makes
-/// this declaration a call to the intrinsic (as `llvmPrefetch` in GemmKernel.swift). Four is
-/// the widest Swift passes the way the intrinsic takes it: declared for eight or sixteen,
-/// the compiler stops with "Intrinsic has incorrect return type".
+/// this declaration a call to the intrinsic (as `llvmPrefetch` in GemmKernel.swift), one
+/// instruction on x86-64 (`vsqrtps`) and on ARM (`fsqrt`). Four is the widest Swift passes
+/// the way the intrinsic takes it: declared for eight or sixteen, the compiler stops with
+/// "Intrinsic has incorrect return type".
 @_silgen_name("llvm.sqrt.v4f32")
 private func llvmSquareRoot(_ x: SIMD4<Float>) -> SIMD4<Float>
 
 extension FastMath {
-  /// The square root of every lane, in four vector instructions (`vsqrtps`). Square roots
-  /// are correctly rounded, so these are the bits of `Float.squareRoot()` lane by lane. The
-  /// standard library's `Vector.squareRoot()` compiles to sixteen scalar square roots, each
-  /// behind a test that sends negative numbers to the C library's `sqrtf`: in AdamW's update
-  /// that took twice the time of everything else.
+  /// The square root of every lane, in four vector instructions. Square roots are correctly
+  /// rounded, so these are the bits of `Float.squareRoot()` lane by lane. The standard
+  /// library's `Vector.squareRoot()` compiled to sixteen scalar square roots instead (Linux,
+  /// x86-64), each behind a test that sends negative numbers to the C library's `sqrtf`: in
+  /// AdamW's update that took twice the time of everything else.
   @inline(__always)
   public static func squareRoot(_ x: Vector) -> Vector {
     let (low, high) = (x.lowHalf, x.highHalf)

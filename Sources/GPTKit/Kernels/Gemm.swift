@@ -202,11 +202,11 @@ enum GemmEngine {
   /// Xeon, one ran 35% behind the other for seconds at a time); with one band per thread,
   /// the faster one would wait for the slower one at the end of every product.
   ///
-  /// A transposed A that many column panels read (a weight gradient with more rows than
-  /// columns, such as `Xᵀ·dY` for the MLP's down projection) is packed whole for each block,
+  /// A transposed A that many column panels read (a weight gradient split by rows, such as
+  /// `Xᵀ·dY` for the MLP's down projection) is packed whole for each block,
   /// as in `singleWithWholeA`, each thread copying a share of its stored rows from start to
   /// end. Each band packing its own panels read `MR` numbers from each of `kc` rows 1.5-6 KB
-  /// apart, a pattern the hardware's prefetchers do not follow: 6-10% slower on a Zen 5.
+  /// apart, a pattern the hardware's prefetchers do not follow: 6-11% slower on a Zen 5.
   ///
   /// Every element is still summed by one micro-kernel call per K block, in block order:
   /// the bits are `single`'s. `threads` sets the number of bands (eight per thread) and of

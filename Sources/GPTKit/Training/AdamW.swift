@@ -86,7 +86,7 @@ public final class AdamW {
       for piece in pieces[range] {
         let shrink = Vector(repeating: piece.decays ? 1 - lr * weightDecay : 1)
         // sixteen parameters from `i` (`lanes` of them: fewer at the end of a tensor)
-        @inline(__always) func update(at i: Int, lanes: Int) {
+        @inline(__always) func updateBlock(at i: Int, lanes: Int) {
           let gi = Vector(loading: g + i, lanes: lanes)
           let mi = b1 * Vector(loading: m + i, lanes: lanes) + (1 - b1) * gi
           let vi = b2 * Vector(loading: v + i, lanes: lanes) + (1 - b2) * gi * gi
@@ -99,10 +99,10 @@ public final class AdamW {
         }
         var i = piece.start
         while i + 16 <= piece.end {  // whole vectors, a loop the compiler makes straight vector code
-          update(at: i, lanes: 16)
+          updateBlock(at: i, lanes: 16)
           i += 16
         }
-        if i < piece.end { update(at: i, lanes: piece.end - i) }
+        if i < piece.end { updateBlock(at: i, lanes: piece.end - i) }
       }
     }
   }
