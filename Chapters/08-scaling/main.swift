@@ -315,7 +315,7 @@ report.section("7. the calculator")
 /// The sustained FLOP rate this machine reached on real training: the largest run's MFU x peak.
 let measured: (mfu: Double, source: String) = {
   if let r = (ours.max { $0.flops / Double($0.tokens) < $1.flops / Double($1.tokens) }) {
-    return (mfuOf(r), "\(r.size.name)'s training run")
+    return (mfuOf(r), "\(r.size.name)'s training run, the largest model trained here")
   }
   var options = TrainingOptions(steps: 4, batchSize: 8)
   options.evalBatches = 1
@@ -359,7 +359,10 @@ func calendar(_ seconds: Double) -> String {
       + "\(chinchilla.tokens.formatted(significant: 3))"
   )
 }
-describe("GPT-2 124M on 10B tokens", flops: GPTConfig.gpt2Small.trainingFLOPsPerToken() * 10e9)
+let gpt2PerToken = GPTConfig.gpt2Small.trainingFLOPsPerToken()  // counted product by product, as in section 1
+describe(
+  "GPT-2 124M on 10B tokens (\((gpt2PerToken / 1e6).formatted(decimals: 0)) MFLOP each, counted)",
+  flops: gpt2PerToken * 10e9)
 if calcN > 0 {
   describe("N \(calcN.formatted(significant: 3)), D \(calcD.formatted(significant: 3)) (6ND)", flops: 6 * calcN * calcD)
 }
