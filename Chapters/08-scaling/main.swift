@@ -335,6 +335,11 @@ report.info(
   "measured MFU \((100 * measured.mfu).formatted(decimals: 0))% (\(measured.source)): "
     + "\((sustained / 1e9).formatted(decimals: 0)) GFLOP/s sustained"
 )
+if fitted == nil {
+  report.info(
+    "our fit's split needs a complete sweep in \(out): run ch08-scaling\(args.isSet("out") ? " --out \(out)" : "") "
+      + "once, without the calculator's options")
+}
 /// A long duration in days and years (`formatDuration` stops at hours).
 func calendar(_ seconds: Double) -> String {
   let days = seconds / 86_400
